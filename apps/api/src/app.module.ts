@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '#app/config';
+import { DatabaseModule } from '#app/database';
+import { HealthModule, LoggingModule } from '#app/observability';
+import { QueueModule } from '#app/queue';
+import { AuthModule } from './auth/auth.module.js';
+import { CommentsModule } from './comments/comments.module.js';
+import { SitesModule } from './sites/sites.module.js';
+
+/** The HTTP API. It stores and enqueues; it never runs a queue processor. */
+@Module({
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    QueueModule.forRoot('producer'),
+    HealthModule,
+    AuthModule,
+    SitesModule,
+    CommentsModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { ApiKeysService } from './api-keys.service.js';
+import { AdminTokenGuard, SiteAdminGuard, SiteKeyGuard } from './guards.js';
+import { ApiKeyRateLimitGuard } from './rate-limit.js';
+
+const GUARDS = [AdminTokenGuard, SiteKeyGuard, SiteAdminGuard, ApiKeyRateLimitGuard];
+
+@Global()
+@Module({
+  providers: [ApiKeysService, ...GUARDS],
+  exports: [ApiKeysService, ...GUARDS],
+})
+export class AuthModule {}

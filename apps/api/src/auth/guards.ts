@@ -1,0 +1,131 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import {
+  applyDecorators,
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Environment } from '#app/config';
+import type { ApiKeyScope } from '#app/database';
+import { ApiError } from '../common/api-error.js';
+import { ApiKeysService, type SiteCredentials } from './api-keys.service.js';
+import { ApiKeyRateLimitGuard } from './rate-limit.js';
+
+const SCOPES = Symbol('scopes');
+
+type AuthenticatedRequest = Request & { site?: SiteCredentials };
+
+function bearerToken(req: Request): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+const unauthorized = () =>
+  new ApiError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>"', [], {
+    'WWW-Authenticate': 'Bearer',
+  });
+
+/** The site key of a request: 401 without a valid one. */
+async function authenticateKey(keys: ApiKeysService, token: string | null): Promise<SiteCredentials> {
+  const credentials = token ? await keys.verify(token) : null;
+  if (!credentials) throw unauthorized();
+  return credentials;
+}
+
+/** 403 when the key lacks a scope. */
+function requireScopes(credentials: SiteCredentials, scopes: ApiKeyScope[]): SiteCredentials {
+  const missing = scopes.filter((scope) => !credentials.scopes.includes(scope));
+  if (missing.length > 0) throw new ApiError('forbidden', `This API key lacks the scope ${missing.join(', ')}`);
+  return credentials;
+}
+
+/** Admits the operator's ADMIN_TOKEN only. */
+@Injectable()
+export class AdminTokenGuard implements CanActivate {
+  private readonly expected: Buffer;
+
+  constructor(env: Environment) {
+    this.expected = createHash('sha256').update(env.ADMIN_TOKEN).digest();
+  }
+
+  /** Compares digests, so neither the token's length nor its content leaks through timing. */
+  matches(token: string): boolean {
+    return timingSafeEqual(createHash('sha256').update(token).digest(), this.expected);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const token = bearerToken(context.switchToHttp().getRequest<Request>());
+    if (token && this.matches(token)) return true;
+    throw unauthorized();
+  }
+}
+
+/** Admits a site API key that is not revoked and has every scope the route asks for. Each key is rate limited. */
+@Injectable()
+export class SiteKeyGuard implements CanActivate {
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const needed = this.reflector.getAllAndOverride<ApiKeyScope[]>(SCOPES, [context.getHandler(), context.getClass()]) ?? [];
+    req.site = requireScopes(await authenticateKey(this.keys, bearerToken(req)), needed);
+    return true;
+  }
+}
+
+/**
+ * Admits the admin token for any site, or a key with the `admin` scope for its own site (the
+ * route's :siteId). Another site's id is a 404, as everywhere.
+ */
+@Injectable()
+export class SiteAdminGuard implements CanActivate {
+  constructor(
+    private readonly adminToken: AdminTokenGuard,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = bearerToken(req);
+    if (token && this.adminToken.matches(token)) return true;
+    const credentials = await authenticateKey(this.keys, token);
+    if (credentials.siteId !== req.params.siteId) throw ApiError.notFound('Site');
+    req.site = requireScopes(credentials, ['admin']);
+    return true;
+  }
+}
+
+/** Route needs the operator's admin token. */
+export const AdminAuth = () => applyDecorators(ApiBearerAuth(), UseGuards(AdminTokenGuard));
+
+/** Route needs the admin token, or a key with the `admin` scope of the route's :siteId. */
+export const SiteAdminAuth = () => applyDecorators(ApiBearerAuth(), UseGuards(SiteAdminGuard));
+
+/** Route needs a site API key with these scopes; requests count against the key's rate limit. */
+export const SiteAuth = (...scopes: ApiKeyScope[]) =>
+  applyDecorators(
+    SetMetadata(SCOPES, scopes),
+    UseGuards(SiteKeyGuard, ApiKeyRateLimitGuard),
+    ApiBearerAuth(),
+    ApiResponse({ status: 429, description: 'Rate limit of the key reached; see Retry-After' }),
+  );
+
+/** The credentials of the site key that authenticated the request. */
+export const CurrentSite = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): SiteCredentials => {
+    const site = context.switchToHttp().getRequest<AuthenticatedRequest>().site;
+    if (!site) throw new Error('CurrentSite used on a route without SiteAuth');
+    return site;
+  },
+);

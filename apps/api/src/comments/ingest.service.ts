@@ -1,0 +1,292 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { DataSource } from 'typeorm';
+import type { CommentStatus } from '#app/database';
+import { ApiError, type ErrorDetail } from '../common/api-error.js';
+import { VALIDATION_OPTIONS, validationDetails } from '../common/validation.js';
+import { PersonalDataHasher } from './author-context.js';
+import { ModerationQueueService } from './moderation-queue.service.js';
+import { type BatchItemResult, type BatchResult, CreateCommentDto } from './comments.dto.js';
+import { SiteSettingsCache } from '../sites/site-settings.cache.js';
+
+/** What the database did with one submitted comment. */
+interface StoredOutcome {
+  ord: number;
+  outcome: 'accepted' | 'duplicate' | 'conflict' | 'parent_elsewhere' | 'raced';
+  id: string | null;
+  status: CommentStatus | null;
+  revision: number | null;
+}
+
+/** What makes two submissions "the same comment": a retry must match on all of it. */
+function contentHash(dto: CreateCommentDto): string {
+  const canonical = JSON.stringify([dto.articleId, dto.parentId ?? null, dto.author.id, dto.body]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * One statement stores a whole batch: upserts articles and authors (writing only what changed),
+ * finds duplicates and parents, inserts new comments with their first revision, links replies
+ * that arrived before their parent (earlier, or in this batch), and reports per item what happened.
+ */
+const STORE_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                       $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[],
+                       $15::int[], $16::text[], $17::text[], $18::text[])
+    WITH ORDINALITY AS i(id, external_id, article_ext, title, url, parent_ext, author_ext, author_name, body,
+                         content_hash, email_hash, email, account_created_at, approved_count, ip_hash, ip,
+                         user_agent, ord)
+),
+article_upsert AS (
+  INSERT INTO articles (site_id, external_id, title, url)
+  SELECT DISTINCT ON (article_ext) $1, article_ext, title, url FROM input
+   ORDER BY article_ext, (title IS NULL AND url IS NULL), ord DESC
+  ON CONFLICT (site_id, external_id) DO UPDATE
+     SET title = COALESCE(EXCLUDED.title, articles.title), url = COALESCE(EXCLUDED.url, articles.url), updated_at = now()
+   WHERE (articles.title, articles.url) IS DISTINCT FROM
+         (COALESCE(EXCLUDED.title, articles.title), COALESCE(EXCLUDED.url, articles.url))
+  RETURNING id, external_id
+),
+article AS (
+  SELECT id, external_id FROM article_upsert
+  UNION ALL
+  SELECT a.id, a.external_id FROM articles a
+   WHERE a.site_id = $1 AND a.external_id IN (SELECT article_ext FROM input)
+     AND a.external_id NOT IN (SELECT external_id FROM article_upsert)
+),
+author_upsert AS (
+  INSERT INTO authors (site_id, external_id, display_name, email_hash, email, account_created_at, site_approved_count)
+  SELECT DISTINCT ON (author_ext) $1, author_ext, author_name, email_hash, email, account_created_at, approved_count
+    FROM input ORDER BY author_ext, ord DESC
+  ON CONFLICT (site_id, external_id) DO UPDATE
+     SET display_name = EXCLUDED.display_name,
+         email_hash = COALESCE(EXCLUDED.email_hash, authors.email_hash),
+         email = COALESCE(EXCLUDED.email, authors.email),
+         account_created_at = COALESCE(EXCLUDED.account_created_at, authors.account_created_at),
+         site_approved_count = COALESCE(EXCLUDED.site_approved_count, authors.site_approved_count),
+         updated_at = now()
+   WHERE (authors.display_name, authors.email_hash, authors.email, authors.account_created_at, authors.site_approved_count)
+         IS DISTINCT FROM
+         (EXCLUDED.display_name, COALESCE(EXCLUDED.email_hash, authors.email_hash), COALESCE(EXCLUDED.email, authors.email),
+          COALESCE(EXCLUDED.account_created_at, authors.account_created_at),
+          COALESCE(EXCLUDED.site_approved_count, authors.site_approved_count))
+  RETURNING id, external_id
+),
+author AS (
+  SELECT id, external_id FROM author_upsert
+  UNION ALL
+  SELECT a.id, a.external_id FROM authors a
+   WHERE a.site_id = $1 AND a.external_id IN (SELECT author_ext FROM input)
+     AND a.external_id NOT IN (SELECT external_id FROM author_upsert)
+),
+existing AS (
+  SELECT c.id, c.external_id, c.article_id, c.status, c.revision, c.content_hash FROM comments c
+   WHERE c.site_id = $1
+     AND (c.external_id IN (SELECT external_id FROM input) OR c.external_id IN (SELECT parent_ext FROM input))
+),
+resolved AS (
+  SELECT i.*, ar.id AS article_id, au.id AS author_id,
+         ex.id AS existing_id, ex.status AS existing_status, ex.revision AS existing_revision,
+         ex.content_hash AS existing_hash, pe.id AS existing_parent_id, pb.id AS batch_parent_id,
+         CASE WHEN pe.id IS NOT NULL THEN pe.article_id <> ar.id
+              WHEN pb.id IS NOT NULL THEN pb.article_ext <> i.article_ext
+              ELSE false END AS parent_elsewhere
+    FROM input i
+    JOIN article ar ON ar.external_id = i.article_ext
+    JOIN author au ON au.external_id = i.author_ext
+    LEFT JOIN existing ex ON ex.external_id = i.external_id
+    LEFT JOIN existing pe ON pe.external_id = i.parent_ext
+    LEFT JOIN input pb ON pe.id IS NULL AND pb.external_id = i.parent_ext
+),
+to_insert AS (
+  -- A parent new in this batch is linked only if it is itself inserted.
+  SELECT r.*, COALESCE(r.existing_parent_id,
+                       CASE WHEN p.existing_id IS NULL AND NOT p.parent_elsewhere THEN p.id END) AS parent_id
+    FROM resolved r LEFT JOIN resolved p ON p.id = r.batch_parent_id
+   WHERE r.existing_id IS NULL AND NOT r.parent_elsewhere
+),
+inserted AS (
+  INSERT INTO comments (id, site_id, article_id, author_id, external_id, parent_id, parent_external_id, body, status,
+                        content_hash, author_ip_hash, author_ip, user_agent)
+  SELECT id, $1, article_id, author_id, external_id, parent_id, parent_ext, body, 'pending', content_hash, ip_hash, ip,
+         user_agent
+    FROM to_insert
+  ON CONFLICT (site_id, external_id) DO NOTHING
+  RETURNING id, external_id, article_id
+),
+first_revision AS (
+  INSERT INTO comment_revisions (comment_id, revision, body)
+  SELECT t.id, 1, t.body FROM to_insert t JOIN inserted USING (id)
+),
+linked AS (
+  UPDATE comments c SET parent_id = ins.id
+    FROM inserted ins
+   WHERE c.site_id = $1 AND c.parent_external_id = ins.external_id AND c.parent_id IS NULL
+     AND c.article_id = ins.article_id
+)
+SELECT r.ord::int AS ord,
+       CASE WHEN ins.id IS NOT NULL THEN 'accepted'
+            WHEN r.existing_id IS NOT NULL AND r.existing_hash = r.content_hash THEN 'duplicate'
+            WHEN r.existing_id IS NOT NULL THEN 'conflict'
+            WHEN r.parent_elsewhere THEN 'parent_elsewhere'
+            ELSE 'raced' END AS outcome,
+       COALESCE(ins.id, r.existing_id) AS id,
+       CASE WHEN ins.id IS NOT NULL THEN 'pending' ELSE r.existing_status END AS status,
+       CASE WHEN ins.id IS NOT NULL THEN 1 ELSE r.existing_revision END AS revision
+  FROM resolved r LEFT JOIN inserted ins ON ins.id = r.id
+ ORDER BY r.ord`;
+
+const CONFLICT_DETAIL: ErrorDetail = { field: 'externalId', problem: 'is already used by a comment with different content' };
+const PARENT_ELSEWHERE_DETAIL: ErrorDetail = { field: 'parentId', problem: 'names a comment of another article' };
+
+@Injectable()
+export class IngestService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly checks: ModerationQueueService,
+    private readonly hasher: PersonalDataHasher,
+    private readonly settings: SiteSettingsCache,
+  ) {}
+
+  /** One comment: new, a retry of a stored one, or an error (409 for other content, 400 for a bad parent). */
+  async submitOne(siteId: string, dto: CreateCommentDto): Promise<{ id: string; externalId: string; status: CommentStatus; created: boolean }> {
+    const problem = await this.checkAgainstSite(siteId, dto);
+    if (problem) throw new ApiError('validation_failed', `${problem.field} ${problem.problem}`, [problem]);
+    const [stored] = await this.store(siteId, [dto]);
+    switch (stored.outcome) {
+      case 'accepted':
+      case 'duplicate':
+        return { id: stored.id!, externalId: dto.externalId, status: stored.status!, created: stored.outcome === 'accepted' };
+      case 'parent_elsewhere':
+        throw new ApiError('validation_failed', 'parentId names a comment of another article', [PARENT_ELSEWHERE_DETAIL]);
+      default:
+        throw new ApiError('conflict', `A different comment with externalId "${dto.externalId}" already exists`, [CONFLICT_DETAIL]);
+    }
+  }
+
+  /** Many comments; each gets its own result in request order, and one bad item never rejects the others. */
+  async submitBatch(siteId: string, items: unknown[]): Promise<BatchResult> {
+    const results: BatchItemResult[] = new Array(items.length);
+    const dtos = await Promise.all(items.map((item, index) => this.validateItem(siteId, item, index)));
+    // Within one batch the first occurrence of an externalId is stored; a later identical copy is
+    // its duplicate, a later different one a conflict.
+    const toStore: number[] = [];
+    const copies: [index: number, of: number][] = [];
+    const firstIndex = new Map<string, number>();
+    dtos.forEach((dto, index) => {
+      if (!(dto instanceof CreateCommentDto)) return void (results[index] = dto);
+      const first = firstIndex.get(dto.externalId);
+      if (first === undefined) {
+        firstIndex.set(dto.externalId, index);
+        toStore.push(index);
+      } else if (contentHash(dtos[first] as CreateCommentDto) === contentHash(dto)) {
+        copies.push([index, first]);
+      } else {
+        results[index] = { status: 'conflict', externalId: dto.externalId, errors: [CONFLICT_DETAIL] };
+      }
+    });
+    if (toStore.length > 0) {
+      const stored = await this.store(siteId, toStore.map((index) => dtos[index] as CreateCommentDto));
+      stored.forEach((outcome, i) => (results[toStore[i]] = itemResult(outcome, (dtos[toStore[i]] as CreateCommentDto).externalId)));
+    }
+    for (const [index, first] of copies) {
+      const original = results[first];
+      results[index] = 'id' in original ? { status: 'duplicate', id: original.id, externalId: original.externalId } : original;
+    }
+    return {
+      accepted: results.filter((r) => r.status === 'accepted').length,
+      duplicates: results.filter((r) => r.status === 'duplicate').length,
+      rejected: results.filter((r) => r.status === 'invalid' || r.status === 'conflict').length,
+      results,
+    };
+  }
+
+  /** A batch item as a valid DTO, or its 'invalid' result naming each bad field. */
+  private async validateItem(siteId: string, item: unknown, index: number): Promise<CreateCommentDto | BatchItemResult> {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      return { status: 'invalid', errors: [{ field: `comments.${index}`, problem: 'must be an object' }] };
+    }
+    const dto = plainToInstance(CreateCommentDto, item);
+    const errors = validationDetails(await validate(dto, VALIDATION_OPTIONS));
+    const siteProblem = errors.length === 0 ? await this.checkAgainstSite(siteId, dto) : null;
+    if (errors.length === 0 && !siteProblem) return dto;
+    const externalId = (item as { externalId?: unknown }).externalId;
+    return {
+      status: 'invalid',
+      ...(typeof externalId === 'string' ? { externalId } : {}),
+      errors: siteProblem ? [siteProblem] : errors,
+    };
+  }
+
+  /** Rules of the site itself (its body limit), which the DTO cannot know. */
+  private async checkAgainstSite(siteId: string, dto: CreateCommentDto): Promise<ErrorDetail | null> {
+    if (dto.parentId !== undefined && dto.parentId === dto.externalId) {
+      return { field: 'parentId', problem: 'must not name the comment itself' };
+    }
+    const { maxBodyLength } = await this.settings.get(siteId);
+    if (dto.body.length > maxBodyLength) {
+      return { field: 'body', problem: `must be at most ${maxBodyLength} characters long` };
+    }
+    return null;
+  }
+
+  /** Stores valid comments with distinct externalIds in one statement and queues the checks due. */
+  private async store(siteId: string, dtos: CreateCommentDto[]): Promise<StoredOutcome[]> {
+    const { storeRawAuthorData } = await this.settings.get(siteId);
+    const column = <T>(pick: (dto: CreateCommentDto) => T | undefined | null) => dtos.map((dto) => pick(dto) ?? null);
+    const rows: StoredOutcome[] = await this.dataSource.query(STORE_SQL, [
+      siteId,
+      dtos.map(() => randomUUID()),
+      column((d) => d.externalId),
+      column((d) => d.articleId),
+      column((d) => d.articleTitle),
+      column((d) => d.articleUrl),
+      column((d) => d.parentId),
+      column((d) => d.author.id),
+      column((d) => d.author.name),
+      column((d) => d.body),
+      dtos.map(contentHash),
+      column((d) => (d.author.email ? this.hasher.email(d.author.email) : null)),
+      column((d) => (storeRawAuthorData ? d.author.email : null)),
+      column((d) => d.author.accountCreatedAt),
+      column((d) => d.author.approvedCount),
+      column((d) => (d.author.ip ? this.hasher.ip(d.author.ip) : null)),
+      column((d) => (storeRawAuthorData ? d.author.ip : null)),
+      column((d) => d.author.userAgent),
+    ]);
+    const outcomes = await Promise.all(rows.map((row, i) => (row.outcome === 'raced' ? this.recheck(siteId, dtos[i], row) : row)));
+    // New comments, and stored ones still pending (their first enqueue may have failed), are queued.
+    await this.checks.enqueue(
+      outcomes
+        .filter((o) => (o.outcome === 'accepted' || o.outcome === 'duplicate') && o.status === 'pending')
+        .map((o) => ({ commentId: o.id!, revision: o.revision! })),
+    );
+    return outcomes;
+  }
+
+  /** The statement's snapshot missed a concurrent insert of the same externalId: look again. */
+  private async recheck(siteId: string, dto: CreateCommentDto, row: StoredOutcome): Promise<StoredOutcome> {
+    const [existing] = await this.dataSource.query(
+      `SELECT id, status, revision, content_hash FROM comments WHERE site_id = $1 AND external_id = $2`,
+      [siteId, dto.externalId],
+    );
+    if (!existing) throw new Error(`comment ${dto.externalId} was neither inserted nor found`);
+    return { ...row, id: existing.id, status: existing.status, revision: existing.revision, outcome: existing.content_hash === contentHash(dto) ? 'duplicate' : 'conflict' };
+  }
+}
+
+function itemResult(outcome: StoredOutcome, externalId: string): BatchItemResult {
+  switch (outcome.outcome) {
+    case 'accepted':
+    case 'duplicate':
+      return { status: outcome.outcome, id: outcome.id!, externalId };
+    case 'parent_elsewhere':
+      return { status: 'invalid', externalId, errors: [PARENT_ELSEWHERE_DETAIL] };
+    default:
+      return { status: 'conflict', externalId, errors: [CONFLICT_DETAIL] };
+  }
+}

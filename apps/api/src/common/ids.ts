@@ -1,0 +1,16 @@
+import { type PipeTransform } from '@nestjs/common';
+import { ApiError } from './api-error.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+/** A path id that cannot exist is simply not found: a 404, never a database error. */
+export class IdPipe implements PipeTransform<string, string> {
+  constructor(private readonly what: string) {}
+
+  transform(value: string): string {
+    if (!isUuid(value)) throw ApiError.notFound(this.what);
+    return value;
+  }
+}

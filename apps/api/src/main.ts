@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { Environment } from '#app/config';
+import { shutdownOnSignals, validateEnvironmentOrExit } from '#app/observability';
+import { AppModule } from './app.module.js';
+import { API_APP_OPTIONS, configureApp } from './configure-app.js';
+
+validateEnvironmentOrExit('api');
+const app = await NestFactory.create<NestExpressApplication>(AppModule, API_APP_OPTIONS);
+const logger = app.get(Logger);
+app.useLogger(logger);
+configureApp(app);
+const env = app.get(Environment);
+shutdownOnSignals(app, { logger, graceSeconds: env.SHUTDOWN_GRACE_SECONDS });
+await app.listen(env.PORT);
+logger.log(`API listening on port ${env.PORT}`);

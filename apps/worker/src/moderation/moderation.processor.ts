@@ -1,0 +1,39 @@
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { Environment } from '#app/config';
+import { JOBS, type ModerateJob, QUEUES } from '#app/queue';
+import { ModerationService, type ModerationOutcome } from './moderation.service.js';
+
+/** Consumes the moderation queue. Failed attempts are retried with back-off (MODERATE_JOB_OPTIONS). */
+@Processor(QUEUES.moderation)
+export class ModerationProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ModerationProcessor.name);
+
+  constructor(
+    private readonly moderation: ModerationService,
+    private readonly env: Environment,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.env.MODERATION_CONCURRENCY;
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job<ModerateJob> | undefined, error: Error): void {
+    const attempts = job ? `attempt ${job.attemptsMade} of ${job.opts.attempts}` : 'unknown job';
+    this.logger.warn(`moderation of comment ${job?.data.commentId} failed (${attempts}): ${error.message}`);
+  }
+
+  async process(job: Job<ModerateJob>): Promise<ModerationOutcome> {
+    switch (job.name) {
+      case JOBS.moderate.name:
+        return this.moderation.moderate(job.data);
+      default:
+        // Retrying cannot help a job this worker does not know; fail it visibly instead.
+        throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUES.moderation}`);
+    }
+  }
+}

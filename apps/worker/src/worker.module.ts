@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '#app/config';
+import { DatabaseModule } from '#app/database';
+import { HealthModule, LoggingModule } from '#app/observability';
+import { QueueModule } from '#app/queue';
+import { ModerationModule } from './moderation/moderation.module.js';
+
+/** The worker: queue processors, plus a small HTTP listener for health. */
+@Module({
+  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule.forRoot('consumer'), HealthModule, ModerationModule],
+})
+export class WorkerModule {}

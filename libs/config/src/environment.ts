@@ -1,0 +1,116 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * Every environment variable the service reads, with its rules. One class for the API and the
+ * worker so they can never disagree about a setting; the README's table is written from it.
+ */
+export class Environment {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  /** API HTTP port. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** Worker's small HTTP listener (health, metrics). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_PORT = 3001;
+
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @IsString()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL: string;
+
+  /** Prefix of every BullMQ key; lets several deployments share one Redis. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_{}-]{1,64}$/, { message: 'must be 1-64 letters, digits, _, -, { or }' })
+  QUEUE_PREFIX = 'tk';
+
+  /** Bearer token for the /v1/admin endpoints. */
+  @IsString()
+  @MinLength(24, { message: 'must be at least 24 characters' })
+  ADMIN_TOKEN: string;
+
+  /**
+   * Key of the HMAC that turns authors' e-mails and IPs into hashes, so rules can match them
+   * without storing them. Changing it breaks matching against what was stored before.
+   */
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  PII_HASH_KEY: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Moderation jobs one worker process runs at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  MODERATION_CONCURRENCY = 16;
+
+  /** Largest request body the API reads, in bytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  MAX_REQUEST_BYTES = 1024 * 1024;
+
+  /** Seconds the worker waits for active jobs on SIGTERM before it gives up on them. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SHUTDOWN_GRACE_SECONDS = 30;
+
+  @IsOptional()
+  @IsString()
+  PUBLIC_URL?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; throws a ConfigError naming every bad or missing variable. */
+export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {
+  const known = Object.keys(new Environment());
+  const raw: Record<string, string> = {};
+  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'PII_HASH_KEY', 'PUBLIC_URL']) {
+    const value = source[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const env = plainToInstance(Environment, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    throw new ConfigError(
+      errors.map((e) => {
+        const given = raw[e.property] === undefined ? 'missing' : 'invalid';
+        return `${e.property} (${given}): ${Object.values(e.constraints ?? {}).join('; ')}`;
+      }),
+    );
+  }
+  return env;
+}

@@ -1,0 +1,38 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+@Entity('authors')
+export class Author {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'site_id' })
+  siteId: string;
+
+  /** The site's own id of the commenter. */
+  @Column('text', { name: 'external_id' })
+  externalId: string;
+
+  @Column('text', { name: 'display_name' })
+  displayName: string;
+
+  /** Keyed hash of the e-mail (HMAC with PII_HASH_KEY). */
+  @Column('text', { name: 'email_hash', nullable: true })
+  emailHash: string | null;
+
+  /** The e-mail as sent, only when the site enables raw storage. */
+  @Column('text', { nullable: true })
+  email: string | null;
+
+  @Column('timestamptz', { name: 'account_created_at', nullable: true })
+  accountCreatedAt: Date | null;
+
+  /** Approved comments the site itself counts for this author (its history before Threadkeeper). */
+  @Column('int', { name: 'site_approved_count', nullable: true })
+  siteApprovedCount: number | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

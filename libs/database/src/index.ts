@@ -1,0 +1,10 @@
+export * from './statuses.js';
+export * from './entities/site.entity.js';
+export * from './entities/api-key.entity.js';
+export * from './entities/article.entity.js';
+export * from './entities/author.entity.js';
+export * from './entities/comment.entity.js';
+export * from './entities/decision.entity.js';
+export * from './entities/report.entity.js';
+export { dataSourceOptions, ENTITIES, MIGRATIONS } from './data-source.js';
+export * from './database.module.js';

@@ -1,0 +1,210 @@
+import type { Span } from './types.js';
+
+/*
+ * Scanners for the content-based spam signals. Each is one linear pass over the body (or over
+ * the candidates a cheap test found), since they run on every comment.
+ */
+
+function spanAt(body: string, start: number, end: number): Span {
+  return { start, end, text: body.slice(start, end) };
+}
+
+const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
+const isAsciiAlnum = (code: number): boolean =>
+  isDigit(code) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+
+/** What one pass over the body tells: the case and repetition signals, and which scans to run. */
+export interface BodyProfile {
+  letters: number;
+  upperLetters: number;
+  /** The longest run of one repeated character ("!!!!!!!!", "aaaaaaaa"), not counting spaces or digits. */
+  longestRun: Span | undefined;
+  digits: number;
+  atSigns: number;
+  /** The longest run of ASCII letters and digits: crypto addresses have 26 to 74. */
+  longestAlnumRun: number;
+}
+
+const OTHER = 0;
+const UPPER = 1;
+const LOWER = 2;
+const DIGIT = 3;
+const ASCII_KIND = new Uint8Array(128);
+for (let code = 0; code < 128; code++) {
+  if (code >= 0x41 && code <= 0x5a) ASCII_KIND[code] = UPPER;
+  else if (code >= 0x61 && code <= 0x7a) ASCII_KIND[code] = LOWER;
+  else if (isDigit(code)) ASCII_KIND[code] = DIGIT;
+}
+
+export function profileBody(body: string): BodyProfile {
+  let letters = 0;
+  let upperLetters = 0;
+  let digits = 0;
+  let atSigns = 0;
+  let alnumRun = 0;
+  let longestAlnumRun = 0;
+  let runCode = -1;
+  let runStart = 0;
+  let bestStart = 0;
+  let bestEnd = 0;
+  const closeRun = (end: number): void => {
+    if (runCode > 0x20 && !isDigit(runCode) && end - runStart > bestEnd - bestStart) {
+      bestStart = runStart;
+      bestEnd = end;
+    }
+  };
+  for (let i = 0; i < body.length; i++) {
+    const code = body.charCodeAt(i);
+    if (code !== runCode) {
+      closeRun(i);
+      runCode = code;
+      runStart = i;
+    }
+    if (code < 0x80) {
+      const kind = ASCII_KIND[code];
+      if (kind === OTHER) {
+        alnumRun = 0;
+        if (code === 0x40) atSigns++;
+        continue;
+      }
+      if (++alnumRun > longestAlnumRun) longestAlnumRun = alnumRun;
+      if (kind === DIGIT) digits++;
+      else {
+        letters++;
+        if (kind === UPPER) upperLetters++;
+      }
+      continue;
+    }
+    alnumRun = 0;
+    const char = body[i];
+    if (char !== char.toLowerCase()) {
+      letters++;
+      upperLetters++;
+    } else if (char !== char.toUpperCase()) {
+      letters++;
+    }
+  }
+  closeRun(body.length);
+  const longestRun = bestEnd > bestStart ? spanAt(body, bestStart, bestEnd) : undefined;
+  return { letters, upperLetters, longestRun, digits, atSigns, longestAlnumRun };
+}
+
+/** Characters that may separate the digit groups of a phone number: space - . / and brackets. */
+const PHONE_SEPARATORS = new Set([0x20, 0x2d, 0x2e, 0x2f, 0x28, 0x29]);
+const PLUS = 0x2b;
+const OPEN_BRACKET = 0x28;
+const CLOSE_BRACKET = 0x29;
+
+/** The digit groups of a number starting at `from`, and the offset after its last digit. */
+function readDigitGroups(body: string, from: number): { groups: number[]; end: number } {
+  const groups: number[] = [];
+  let inGroup = 0;
+  let end = from;
+  let afterSeparator = false;
+  for (let j = body.charCodeAt(from) === PLUS ? from + 1 : from; j < body.length; j++) {
+    const code = body.charCodeAt(j);
+    if (isDigit(code)) {
+      inGroup++;
+      end = j + 1;
+      afterSeparator = false;
+      continue;
+    }
+    const bracket = code === OPEN_BRACKET || code === CLOSE_BRACKET;
+    // One separator between groups, though a bracket may touch one: "(555) 123-4567".
+    if (!PHONE_SEPARATORS.has(code) || (afterSeparator && !bracket)) break;
+    if (inGroup > 0) groups.push(inGroup);
+    inGroup = 0;
+    if (!bracket) afterSeparator = true;
+  }
+  if (inGroup > 0) groups.push(inGroup);
+  return { groups, end };
+}
+
+/**
+ * Phone numbers: 10 to 15 digits (8 to 15 after a "+") in at most 5 groups separated by single
+ * spaces, dashes, dots, slashes or brackets. Numbers grouped in thousands ("500 000 000") and
+ * runs of years ("1990 2000 2010") are not phone numbers.
+ */
+export function findPhoneNumbers(body: string): Span[] {
+  const found: Span[] = [];
+  for (let i = 0; i < body.length; ) {
+    const code = body.charCodeAt(i);
+    const canStart = isDigit(code) || code === PLUS || code === OPEN_BRACKET;
+    if (!canStart || (i > 0 && isAsciiAlnum(body.charCodeAt(i - 1)))) {
+      i++;
+      continue;
+    }
+    const { groups, end } = readDigitGroups(body, i);
+    const glued = end < body.length && isAsciiAlnum(body.charCodeAt(end));
+    if (!glued && isPhoneShaped(groups, code === PLUS)) found.push(spanAt(body, i, end));
+    i = Math.max(i + 1, end);
+  }
+  return found;
+}
+
+function isPhoneShaped(groups: readonly number[], international: boolean): boolean {
+  const digits = groups.reduce((sum, group) => sum + group, 0);
+  if (digits > 15 || digits < (international ? 8 : 10) || groups.length > 5) return false;
+  const thousands = groups.length > 1 && groups[0] <= 3 && groups.slice(1).every((group) => group === 3);
+  const years = groups.length > 2 && groups.every((group) => group === 4);
+  return international || (!thousands && !years);
+}
+
+const EMAIL_LOCAL = /[A-Za-z0-9._%+-]/u;
+const EMAIL_DOMAIN = /[A-Za-z0-9.-]/u;
+const EMAIL_TLD = /\.[A-Za-z]{2,24}$/u;
+
+/** E-mail addresses, found from their "@" outwards. */
+export function findEmails(body: string): Span[] {
+  const found: Span[] = [];
+  for (let at = body.indexOf('@'); at >= 0; at = body.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > 0 && EMAIL_LOCAL.test(body[start - 1])) start--;
+    let end = at + 1;
+    while (end < body.length && EMAIL_DOMAIN.test(body[end])) end++;
+    while (end > at + 1 && body[end - 1] === '.') end--;
+    if (start < at && EMAIL_TLD.test(body.slice(at + 1, end))) found.push(spanAt(body, start, end));
+  }
+  return found;
+}
+
+const ETHEREUM = /^0x[0-9a-fA-F]{40}$/u;
+const BITCOIN_BECH32 = /^(?:bc1|tb1)[02-9ac-hj-np-z]{11,71}$/u;
+const BITCOIN_BASE58 = /^[13][1-9A-HJ-NP-Za-km-z]{25,34}$/u;
+const HAS_UPPER = /[A-Z]/u;
+const HAS_LOWER = /[a-z]/u;
+
+function isCryptoAddress(token: string): boolean {
+  if (ETHEREUM.test(token) || BITCOIN_BECH32.test(token)) return true;
+  // Base58 addresses mix cases; a long all-lower or all-upper token is something else.
+  return BITCOIN_BASE58.test(token) && HAS_UPPER.test(token) && HAS_LOWER.test(token);
+}
+
+/** Bitcoin (base58 and bech32) and Ethereum addresses. */
+export function findCryptoAddresses(body: string): Span[] {
+  const found: Span[] = [];
+  for (let i = 0; i < body.length; ) {
+    if (!isAsciiAlnum(body.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < body.length && isAsciiAlnum(body.charCodeAt(j))) j++;
+    // Shortest: base58 (26); longest: bech32 (74).
+    if (j - i >= 26 && j - i <= 74 && isCryptoAddress(body.slice(i, j))) found.push(spanAt(body, i, j));
+    i = j;
+  }
+  return found;
+}
+
+/** "earn $500", "make 1000 dollars a day", "win £1000". */
+const MONEY_PROMISE =
+  /\b(?:earn|earning|make|making|win|won)\s+(?:up\s+to\s+)?(?:[$£€]\s?\d[\d,.]{0,12}|\d[\d,.]{0,12}\s?(?:[$£€]|usd|dollars|euros|pounds)(?![a-z]))/gi;
+
+/** Every money promise names a currency; most comments do not, and skip the scan. */
+const CURRENCY = /[$£€]|usd|dollar|euro|pound/i;
+
+export function findMoneyPromises(body: string): Span[] {
+  if (!CURRENCY.test(body)) return [];
+  return Array.from(body.matchAll(MONEY_PROMISE), (match) => spanAt(body, match.index, match.index + match[0].length));
+}

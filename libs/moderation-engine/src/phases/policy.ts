@@ -1,0 +1,37 @@
+import { isReasonCategory } from '../categories.js';
+import { PhaseOutcome, type EvaluationContext, type Phase } from '../phase.js';
+import type { SitePolicy } from '../policy-types.js';
+
+/** The site's thresholds over the scores gathered so far, then pre-moderation. */
+export class PolicyPhase implements Phase {
+  readonly name = 'policy';
+  readonly scoreMerge = 'add';
+
+  constructor(private readonly policy: Pick<SitePolicy, 'thresholds' | 'mode'>) {}
+
+  run({ scores, scoreSpans }: EvaluationContext): PhaseOutcome {
+    const outcome = new PhaseOutcome(this.name);
+    for (const [name, { hold, reject }] of Object.entries(this.policy.thresholds)) {
+      const score = scores[name];
+      if (score === undefined) continue;
+      const reached = reject !== undefined && score >= reject ? 'reject' : hold !== undefined && score >= hold ? 'hold' : undefined;
+      if (reached === undefined) continue;
+      const threshold = reached === 'reject' ? reject : hold;
+      outcome.add(
+        {
+          code: 'score.threshold',
+          // A scorer's own score (toxicity) is not a category: its reason is a policy one.
+          category: isReasonCategory(name) ? name : 'policy',
+          message: `Score ${name} ${score.toFixed(2)} reached the ${reached} threshold ${threshold}`,
+          spans: [...(scoreSpans.get(name) ?? [])],
+          ref: name,
+        },
+        reached,
+      );
+    }
+    if (this.policy.mode === 'pre' && outcome.action !== 'reject') {
+      outcome.hold({ code: 'policy.premoderation', category: 'policy', message: 'The site pre-moderates every comment' });
+    }
+    return outcome;
+  }
+}

@@ -1,0 +1,5 @@
+export * from './health.module.js';
+export * from './shutdown-state.js';
+export * from './logging.module.js';
+export * from './graceful-shutdown.js';
+export * from './bootstrap.js';
