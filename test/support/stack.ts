@@ -74,14 +74,27 @@ export async function createSite(stack: Stack, name = 'Test site'): Promise<{ id
   return response.body;
 }
 
+const CALM_REMARKS = [
+  'I think the council made the right call here.',
+  'Interesting piece, though the figures in the third paragraph look off.',
+  'We had the same debate in our town last year.',
+  'Thanks for covering this, it matters to a lot of people.',
+  'The bridge should have been finished years ago.',
+];
+
+/**
+ * A valid comment. Each call is a different author with a different text, so the spam counters
+ * (repeats, posting rates) never link comments of unrelated tests.
+ */
 export function commentPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter += 1;
   return {
     externalId: unique('c'),
     articleId: 'article-1',
     articleTitle: 'An article',
     articleUrl: 'https://news.example/articles/1',
-    author: { id: 'reader-1', name: 'A Reader' },
-    body: 'I think the council made the right call here.',
+    author: { id: unique('reader'), name: 'A Reader' },
+    body: `${CALM_REMARKS[counter % CALM_REMARKS.length]} (${counter})`,
     ...overrides,
   };
 }

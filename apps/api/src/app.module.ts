@@ -3,8 +3,10 @@ import { ConfigModule } from '#app/config';
 import { DatabaseModule } from '#app/database';
 import { HealthModule, LoggingModule } from '#app/observability';
 import { QueueModule } from '#app/queue';
+import { SitePolicyModule } from '#app/site-policy';
 import { AuthModule } from './auth/auth.module.js';
 import { CommentsModule } from './comments/comments.module.js';
+import { PoliciesModule } from './policies/policies.module.js';
 import { SitesModule } from './sites/sites.module.js';
 
 /** The HTTP API. It stores and enqueues; it never runs a queue processor. */
@@ -16,8 +18,10 @@ import { SitesModule } from './sites/sites.module.js';
     QueueModule.forRoot('producer'),
     HealthModule,
     AuthModule,
+    SitePolicyModule,
     SitesModule,
     CommentsModule,
+    PoliciesModule,
   ],
 })
 export class AppModule {}

@@ -3,10 +3,19 @@ import { ConfigModule } from '#app/config';
 import { DatabaseModule } from '#app/database';
 import { HealthModule, LoggingModule } from '#app/observability';
 import { QueueModule } from '#app/queue';
+import { SitePolicyModule } from '#app/site-policy';
 import { ModerationModule } from './moderation/moderation.module.js';
 
 /** The worker: queue processors, plus a small HTTP listener for health. */
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule.forRoot('consumer'), HealthModule, ModerationModule],
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    QueueModule.forRoot('consumer'),
+    HealthModule,
+    SitePolicyModule,
+    ModerationModule,
+  ],
 })
 export class WorkerModule {}

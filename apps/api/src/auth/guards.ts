@@ -129,3 +129,12 @@ export const CurrentSite = createParamDecorator(
     return site;
   },
 );
+
+/**
+ * Who is acting, for the records that keep it: `admin` for the operator's token, `key:<id>` for a
+ * site key.
+ */
+export const Actor = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
+  const site = context.switchToHttp().getRequest<AuthenticatedRequest>().site;
+  return site ? `key:${site.keyId}` : 'admin';
+});

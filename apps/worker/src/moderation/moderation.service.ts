@@ -2,56 +2,114 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { STATUS_AFTER } from '#app/database';
-import { ENGINE_VERSION, ModerationEngine, type Verdict } from '#app/moderation-engine';
+import type { AuthorTrust, CommentInput, Verdict } from '#app/moderation-engine';
 import type { ModerateJob } from '#app/queue';
+import { SitePolicyService } from '#app/site-policy';
+import { SpamCountersService } from './spam-counters.service.js';
+
+/** An author's history is read from their most recent comments, this many. */
+const AUTHOR_HISTORY_DEPTH = 50;
+const DAY_MS = 86_400_000;
 
 interface CommentToCheck {
   id: string;
+  site_id: string;
   body: string;
   status: string;
   revision: number;
+  author_ip_hash: string | null;
+  report_count: number;
+  created_at: Date;
   author_id: string;
   author_name: string;
+  trust: AuthorTrust | null;
+  account_created_at: Date | null;
+  site_approved_count: number | null;
+  recent_approved: number;
+  recent_rejected: number;
   article_id: string;
   article_title: string | null;
   article_url: string | null;
   is_reply: boolean;
+  policy_version: number;
 }
+
+// Everything the engine needs in one query, including the policy version in force, so a policy
+// change is used from the next comment on.
+const LOAD_SQL = `
+  SELECT c.id, c.site_id, c.body, c.status, c.revision, c.author_ip_hash, c.report_count, c.created_at,
+         au.external_id AS author_id, au.display_name AS author_name, au.trust, au.account_created_at,
+         au.site_approved_count, h.recent_approved, h.recent_rejected,
+         a.external_id AS article_id, a.title AS article_title, a.url AS article_url,
+         c.parent_external_id IS NOT NULL AS is_reply,
+         COALESCE((SELECT max(p.version) FROM site_policies p WHERE p.site_id = c.site_id), 0) AS policy_version
+    FROM comments c
+    JOIN authors au ON au.id = c.author_id
+    JOIN articles a ON a.id = c.article_id
+    CROSS JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE status = 'approved')::int AS recent_approved,
+             count(*) FILTER (WHERE status = 'rejected')::int AS recent_rejected
+        FROM (SELECT o.status FROM comments o
+               WHERE o.author_id = c.author_id AND o.id <> c.id
+               ORDER BY o.created_at DESC LIMIT ${AUTHOR_HISTORY_DEPTH}) recent) h
+   WHERE c.id = $1`;
 
 export type ModerationOutcome = 'decided' | 'already-decided' | 'gone';
 
 @Injectable()
 export class ModerationService {
   private readonly logger = new Logger(ModerationService.name);
-  private readonly engine = new ModerationEngine();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly policies: SitePolicyService,
+    private readonly counters: SpamCountersService,
+  ) {}
 
   /**
    * Checks one revision of a comment and records the verdict. Safe to run again for the same job:
-   * the unique index on (comment, revision) for system decisions keeps it to one decision.
+   * the unique index on (comment, revision) for engine decisions keeps it to one decision.
    */
   async moderate(job: ModerateJob): Promise<ModerationOutcome> {
-    const [comment]: CommentToCheck[] = await this.dataSource.query(
-      `SELECT c.id, c.body, c.status, c.revision, au.external_id AS author_id, au.display_name AS author_name,
-              a.external_id AS article_id, a.title AS article_title, a.url AS article_url,
-              c.parent_external_id IS NOT NULL AS is_reply
-         FROM comments c JOIN authors au ON au.id = c.author_id JOIN articles a ON a.id = c.article_id
-        WHERE c.id = $1`,
-      [job.commentId],
-    );
+    const [comment]: CommentToCheck[] = await this.dataSource.query(LOAD_SQL, [job.commentId]);
     if (!comment) return 'gone';
     if (comment.revision !== job.revision || comment.status !== 'pending') return 'already-decided';
 
-    const verdict = this.engine.evaluate({
-      body: comment.body,
-      author: { id: comment.author_id, name: comment.author_name },
-      article: { id: comment.article_id, title: comment.article_title ?? undefined, url: comment.article_url ?? undefined },
-      isReply: comment.is_reply,
-    });
+    const [engine, signals] = await Promise.all([
+      this.policies.engineFor(comment.site_id, comment.policy_version),
+      this.counters.count({
+        commentId: comment.id,
+        siteId: comment.site_id,
+        authorId: comment.author_id,
+        ipHash: comment.author_ip_hash,
+        body: comment.body,
+        postedAt: comment.created_at.getTime(),
+      }),
+    ]);
+    const verdict = engine.evaluate(this.engineInput(comment, { ...signals, reportCount: comment.report_count }));
     const written = await this.record(comment, verdict);
     if (written) this.logger.debug(`comment ${comment.id} r${comment.revision}: ${verdict.action}`);
     return written ? 'decided' : 'already-decided';
+  }
+
+  private engineInput(comment: CommentToCheck, signals: CommentInput['signals']): CommentInput {
+    return {
+      body: comment.body,
+      author: {
+        id: comment.author_id,
+        name: comment.author_name,
+        accountAgeDays: comment.account_created_at
+          ? Math.max(0, Math.floor((comment.created_at.getTime() - comment.account_created_at.getTime()) / DAY_MS))
+          : undefined,
+        // The site's own count of earlier approvals, plus what was approved here.
+        approvedCount: (comment.site_approved_count ?? 0) + comment.recent_approved,
+        rejectedCount: comment.recent_rejected,
+        trust: comment.trust ?? undefined,
+      },
+      article: { id: comment.article_id, title: comment.article_title ?? undefined, url: comment.article_url ?? undefined },
+      isReply: comment.is_reply,
+      signals,
+    };
   }
 
   /** The decision and the new status in one transaction; nothing when this check was recorded before. */
@@ -69,7 +127,7 @@ export class ModerationService {
           JSON.stringify(verdict.reasons),
           JSON.stringify(verdict.scores),
           JSON.stringify(verdict.phases),
-          verdict.engineVersion ?? ENGINE_VERSION,
+          verdict.engineVersion,
         ],
       );
       if (inserted.length === 0) return false;

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { AuthorTrust } from '#app/moderation-engine';
 
 @Entity('authors')
 export class Author {
@@ -29,6 +30,19 @@ export class Author {
   /** Approved comments the site itself counts for this author (its history before Threadkeeper). */
   @Column('int', { name: 'site_approved_count', nullable: true })
   siteApprovedCount: number | null;
+
+  /** A moderator's standing decision about this author; null: judged like anyone else. */
+  @Column('text', { nullable: true })
+  trust: AuthorTrust | null;
+
+  @Column('text', { name: 'trust_reason', nullable: true })
+  trustReason: string | null;
+
+  @Column('text', { name: 'trust_changed_by', nullable: true })
+  trustChangedBy: string | null;
+
+  @Column('timestamptz', { name: 'trust_changed_at', nullable: true })
+  trustChangedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,0 +1,2 @@
+export * from './site-policy.service.js';
+export * from './site-policy.module.js';
