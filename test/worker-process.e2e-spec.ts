@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import request from 'supertest';
 import { QUEUES, redisOptions } from '#app/queue';
 import { freePort, startProcess, waitFor } from './support/processes.js';
-import { commentPayload, createSite, type Stack, startStack } from './support/stack.js';
+import { commentPayload, createSite, type Stack, startStack, waitForDecision } from './support/stack.js';
 
 describe('the worker and API processes', () => {
   it.each(['api', 'worker'] as const)('%s stops at start-up naming a missing or bad variable', async (entry) => {
@@ -45,6 +45,12 @@ describe('the worker and API processes', () => {
         Number((await stack.db.query(`SELECT count(*) FROM decisions d JOIN comments c ON c.id = d.comment_id WHERE c.site_id = $1`, [site.id]))[0].count);
 
       const first = startProcess('worker', env);
+      // The worker's own HTTP listener answers health checks.
+      const health = await waitFor('worker readiness', async () => {
+        const response = await fetch(`http://127.0.0.1:${env.WORKER_PORT}/health/ready`);
+        return response.ok ? response.json() : undefined;
+      });
+      expect(health).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' } } });
       await waitFor('the first decisions', async () => (await decided()) > 0);
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
@@ -72,5 +78,44 @@ describe('the worker and API processes', () => {
       );
       expect(row).toEqual({ comments: String(total), pending: '0', most_decisions: '1' });
     }, 120_000);
+  });
+});
+
+describe('a moderation job that fails every attempt', () => {
+  let stack: Stack;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    process.env.MODERATION_ATTEMPTS = '2';
+    process.env.MODERATION_BACKOFF_MS = '20';
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+    process.env = saved;
+  });
+
+  it('leaves its comment pending and the job visible as failed, and a retry after the fault decides it', async () => {
+    const site = await createSite(stack);
+    // A policy stored past the API's validation makes the engine refuse to build: every attempt fails.
+    await stack.db.query(`INSERT INTO site_policies (site_id, version, policy, changed_by) VALUES ($1, 1, '{"mode": 5}', 'test')`, [site.id]);
+    const accepted = await request(stack.http).post('/v1/comments').set('Authorization', `Bearer ${site.apiKey}`).send(commentPayload()).expect(202);
+    const queue = new Queue(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
+    try {
+      const job = await waitFor('the job to fail for good', async () => {
+        const found = await queue.getJob(accepted.body.id);
+        return found && (await found.getState()) === 'failed' ? found : undefined;
+      });
+      expect(job.attemptsMade).toBe(2);
+      expect(job.failedReason).toMatch(/mode/);
+      const stored = await request(stack.http).get(`/v1/comments/${accepted.body.id}`).set('Authorization', `Bearer ${site.apiKey}`).expect(200);
+      expect(stored.body).toMatchObject({ status: 'pending', decision: null });
+
+      await stack.db.query(`UPDATE site_policies SET policy = '{}' WHERE site_id = $1`, [site.id]);
+      await job.retry();
+      const decided = await waitForDecision(stack, site.apiKey, accepted.body.id);
+      expect(decided.status).toBe('approved');
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -68,6 +68,20 @@ export class Environment {
   @Max(256)
   MODERATION_CONCURRENCY = 16;
 
+  /** Attempts a moderation job gets before it is left failed (its comment stays pending). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MODERATION_ATTEMPTS = 8;
+
+  /** First retry delay of a failed moderation job; each later one doubles it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  MODERATION_BACKOFF_MS = 1000;
+
   /** Largest request body the API reads, in bytes. */
   @Transform(toInt)
   @IsInt()

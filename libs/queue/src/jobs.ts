@@ -30,10 +30,16 @@ export function moderateJobId(commentId: string, revision: number): string {
   return revision === 1 ? commentId : `${commentId}.r${revision}`;
 }
 
-export const MODERATE_JOB_OPTIONS: JobsOptions = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1000 },
-  // Completed jobs are kept briefly for the dashboard; failed ones stay until someone looks.
-  removeOnComplete: { age: 3600, count: 10_000 },
-  removeOnFail: false,
-};
+/**
+ * Retries with exponential back-off (attempts and first delay from the environment: by default 8
+ * attempts over about two minutes). Completed jobs are kept briefly for the dashboard; failed ones
+ * stay until someone looks.
+ */
+export function moderateJobOptions(retry: { attempts: number; backoffMs: number }): JobsOptions {
+  return {
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: false,
+  };
+}

@@ -1,7 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { JOBS, MODERATE_JOB_OPTIONS, type ModerateJob, moderateJobId, QUEUES } from '#app/queue';
+import type { JobsOptions } from 'bullmq';
+import { Environment } from '#app/config';
+import { JOBS, type ModerateJob, moderateJobId, moderateJobOptions, QUEUES } from '#app/queue';
 import { ApiError } from '../common/api-error.js';
 
 export interface CheckDue {
@@ -14,7 +16,14 @@ export interface CheckDue {
 export class ModerationQueueService {
   private readonly logger = new Logger(ModerationQueueService.name);
 
-  constructor(@InjectQueue(QUEUES.moderation) private readonly queue: Queue<ModerateJob>) {}
+  private readonly jobOptions: JobsOptions;
+
+  constructor(
+    @InjectQueue(QUEUES.moderation) private readonly queue: Queue<ModerateJob>,
+    env: Environment,
+  ) {
+    this.jobOptions = moderateJobOptions({ attempts: env.MODERATION_ATTEMPTS, backoffMs: env.MODERATION_BACKOFF_MS });
+  }
 
   /**
    * One bulk add. The job id makes queueing the same check again a no-op, so a retried request
@@ -29,7 +38,7 @@ export class ModerationQueueService {
         checks.map(({ commentId, revision }) => ({
           name: JOBS.moderate.name,
           data: { commentId, revision, enqueuedAt },
-          opts: { ...MODERATE_JOB_OPTIONS, jobId: moderateJobId(commentId, revision) },
+          opts: { ...this.jobOptions, jobId: moderateJobId(commentId, revision) },
         })),
       );
     } catch (error) {

@@ -5,7 +5,7 @@ import { Environment } from '#app/config';
 import { JOBS, type ModerateJob, QUEUES } from '#app/queue';
 import { ModerationService, type ModerationOutcome } from './moderation.service.js';
 
-/** Consumes the moderation queue. Failed attempts are retried with back-off (MODERATE_JOB_OPTIONS). */
+/** Consumes the moderation queue. Failed attempts are retried with back-off (moderateJobOptions). */
 @Processor(QUEUES.moderation)
 export class ModerationProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(ModerationProcessor.name);
