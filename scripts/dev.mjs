@@ -265,8 +265,15 @@ async function start() {
   );
 }
 
+/** The console's browser tests drive Debian's Chromium (browser downloads are not possible here). */
+function ensureChromium() {
+  if (process.env.CHROMIUM_PATH ? existsSync(process.env.CHROMIUM_PATH) : existsSync('/usr/bin/chromium')) return;
+  aptInstall('chromium');
+}
+
 async function test() {
   ensureDependencies();
+  ensureChromium();
   const env = await environment({ database: 'threadkeeper_test', redisDb: 1 });
   env.NODE_ENV = 'test';
   env.LOG_LEVEL ??= 'warn';

@@ -4,8 +4,11 @@ import { DatabaseModule } from '#app/database';
 import { HealthModule, LoggingModule } from '#app/observability';
 import { QueueModule } from '#app/queue';
 import { SitePolicyModule } from '#app/site-policy';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommentsModule } from './comments/comments.module.js';
+import { ModerationModule } from './moderation/moderation.module.js';
+import { ModeratorsModule } from './moderators/moderators.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
 import { SitesModule } from './sites/sites.module.js';
 
@@ -18,10 +21,13 @@ import { SitesModule } from './sites/sites.module.js';
     QueueModule.forRoot('producer'),
     HealthModule,
     AuthModule,
+    AuditModule,
+    ModeratorsModule,
     SitePolicyModule,
     SitesModule,
     CommentsModule,
     PoliciesModule,
+    ModerationModule,
   ],
 })
 export class AppModule {}

@@ -7,6 +7,7 @@ import { Environment } from '#app/config';
 import { ApiError } from './common/api-error.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { createValidationPipe } from './common/validation.js';
+import { serveConsole } from './console/serve-console.js';
 
 const JSON_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 
@@ -90,5 +91,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   publishOpenApi(app);
+  serveConsole(app);
   return app;
 }

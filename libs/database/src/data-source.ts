@@ -4,15 +4,17 @@ import { Article } from './entities/article.entity.js';
 import { Author } from './entities/author.entity.js';
 import { Comment } from './entities/comment.entity.js';
 import { Decision } from './entities/decision.entity.js';
+import { Moderator } from './entities/moderator.entity.js';
 import { Report } from './entities/report.entity.js';
 import { SitePolicyVersion } from './entities/site-policy.entity.js';
 import { Site } from './entities/site.entity.js';
 import { InitialSchema1764057600000 } from './migrations/1764057600000-initial-schema.js';
 import { SitePoliciesAndAuthorStanding1764100000000 } from './migrations/1764100000000-site-policies-and-author-standing.js';
+import { ModeratorReview1764200000000 } from './migrations/1764200000000-moderator-review.js';
 
-export const ENTITIES = [Site, ApiKey, Article, Author, Comment, Decision, Report, SitePolicyVersion];
+export const ENTITIES = [Site, ApiKey, Article, Author, Comment, Decision, Report, SitePolicyVersion, Moderator];
 /** In order. Classes, not globs, so the same list works from sources (tests) and from dist. */
-export const MIGRATIONS = [InitialSchema1764057600000, SitePoliciesAndAuthorStanding1764100000000];
+export const MIGRATIONS = [InitialSchema1764057600000, SitePoliciesAndAuthorStanding1764100000000, ModeratorReview1764200000000];
 
 export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
   return {

@@ -7,5 +7,6 @@ export * from './entities/comment.entity.js';
 export * from './entities/decision.entity.js';
 export * from './entities/report.entity.js';
 export * from './entities/site-policy.entity.js';
+export * from './entities/moderator.entity.js';
 export { dataSourceOptions, ENTITIES, MIGRATIONS } from './data-source.js';
 export * from './database.module.js';

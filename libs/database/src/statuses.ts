@@ -24,3 +24,8 @@ export type ReportReason = (typeof REPORT_REASONS)[number];
 
 export const API_KEY_SCOPES = ['comments:write', 'comments:read', 'moderation', 'admin'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export const MODERATOR_ROLES = ['moderator', 'admin'] as const;
+export type ModeratorRole = (typeof MODERATOR_ROLES)[number];
+
+export const AUTHOR_STANDINGS = ['trusted', 'banned', 'always_hold'] as const;
