@@ -10,6 +10,7 @@ import { CommentsModule } from './comments/comments.module.js';
 import { ModerationModule } from './moderation/moderation.module.js';
 import { ModeratorsModule } from './moderators/moderators.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
+import { PublicationModule } from './publication/publication.module.js';
 import { SitesModule } from './sites/sites.module.js';
 
 /** The HTTP API. It stores and enqueues; it never runs a queue processor. */
@@ -28,6 +29,7 @@ import { SitesModule } from './sites/sites.module.js';
     CommentsModule,
     PoliciesModule,
     ModerationModule,
+    PublicationModule,
   ],
 })
 export class AppModule {}

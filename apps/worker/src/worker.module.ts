@@ -5,6 +5,7 @@ import { HealthModule, LoggingModule } from '#app/observability';
 import { QueueModule } from '#app/queue';
 import { SitePolicyModule } from '#app/site-policy';
 import { ModerationModule } from './moderation/moderation.module.js';
+import { PublicationModule } from './publication/publication.module.js';
 
 /** The worker: queue processors, plus a small HTTP listener for health. */
 @Module({
@@ -16,6 +17,7 @@ import { ModerationModule } from './moderation/moderation.module.js';
     HealthModule,
     SitePolicyModule,
     ModerationModule,
+    PublicationModule,
   ],
 })
 export class WorkerModule {}

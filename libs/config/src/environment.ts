@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
@@ -81,6 +81,56 @@ export class Environment {
   @Min(1)
   @Max(3_600_000)
   MODERATION_BACKOFF_MS = 1000;
+
+  /** Changes to one article's thread within this window make one delivery. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  THREAD_COALESCE_MS = 1000;
+
+  /** How often the worker moves new outbox rows to the publication queue. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  OUTBOX_POLL_MS = 200;
+
+  /** A webhook request that takes longer than this counts as failed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** First retry delay of a failed delivery; each later one doubles it, up to WEBHOOK_RETRY_MAX_MS, with jitter. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  WEBHOOK_RETRY_BASE_MS = 5000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400_000)
+  WEBHOOK_RETRY_MAX_MS = 3_600_000;
+
+  /** A delivery is retried for at least this long before it is dead-lettered. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(30 * 86_400)
+  WEBHOOK_RETRY_FOR_SECONDS = 86_400;
+
+  /**
+   * Allow webhook URLs that resolve to private, loopback or link-local addresses. Off in
+   * production (a site could otherwise make Threadkeeper probe the internal network); the local
+   * demo and the tests turn it on.
+   */
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE = false;
 
   /** Largest request body the API reads, in bytes. */
   @Transform(toInt)

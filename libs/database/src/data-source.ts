@@ -11,10 +11,11 @@ import { Site } from './entities/site.entity.js';
 import { InitialSchema1764057600000 } from './migrations/1764057600000-initial-schema.js';
 import { SitePoliciesAndAuthorStanding1764100000000 } from './migrations/1764100000000-site-policies-and-author-standing.js';
 import { ModeratorReview1764200000000 } from './migrations/1764200000000-moderator-review.js';
+import { Publication1764300000000 } from './migrations/1764300000000-publication.js';
 
 export const ENTITIES = [Site, ApiKey, Article, Author, Comment, Decision, Report, SitePolicyVersion, Moderator];
 /** In order. Classes, not globs, so the same list works from sources (tests) and from dist. */
-export const MIGRATIONS = [InitialSchema1764057600000, SitePoliciesAndAuthorStanding1764100000000, ModeratorReview1764200000000];
+export const MIGRATIONS = [InitialSchema1764057600000, SitePoliciesAndAuthorStanding1764100000000, ModeratorReview1764200000000, Publication1764300000000];
 
 export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
   return {

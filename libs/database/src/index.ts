@@ -10,3 +10,4 @@ export * from './entities/site-policy.entity.js';
 export * from './entities/moderator.entity.js';
 export { dataSourceOptions, ENTITIES, MIGRATIONS } from './data-source.js';
 export * from './database.module.js';
+export * from './update-rows.js';

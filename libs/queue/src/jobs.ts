@@ -7,12 +7,45 @@ import type { JobsOptions } from 'bullmq';
 export const QUEUES = {
   /** Comments waiting for the moderation engine. */
   moderation: 'moderation',
+  /** Webhook deliveries to the sites' article services. */
+  publication: 'publication',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const JOBS = {
   moderate: { queue: QUEUES.moderation, name: 'moderate' },
+  /** Build an article's current approved thread and deliver it (coalesced per time window). */
+  publishThread: { queue: QUEUES.publication, name: 'publish-thread' },
+  /** Deliver one stored delivery: a per-comment event, a retry, or a replay. */
+  deliver: { queue: QUEUES.publication, name: 'deliver' },
 } as const;
+
+export interface PublishThreadJob {
+  siteId: string;
+  articleId: string;
+  /** Set once the delivery is stored, so retries resend the same message. */
+  deliveryId?: string;
+}
+
+export interface DeliverJob {
+  deliveryId: string;
+  /** A replay someone asked for: sent even if a newer thread was delivered since. */
+  replay?: boolean;
+}
+
+/**
+ * One thread job per article per coalescing window: every change relayed within the window
+ * joins the same job, which runs after the window and reads the thread as it is then. A change
+ * after that lands in the next window's job, so the last change is never lost.
+ */
+export function publishThreadJobId(articleId: string, windowMs: number, now = Date.now()): string {
+  return `thread.${articleId}.${Math.floor(now / windowMs)}`;
+}
+
+/** Milliseconds until the current coalescing window closes. */
+export function untilWindowEnds(windowMs: number, now = Date.now()): number {
+  return windowMs - (now % windowMs);
+}
 
 /** Payload of a `moderate` job: check one revision of one comment. */
 export interface ModerateJob {

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { ApiKey, type ApiKeyScope } from '#app/database';
+import { ApiKey, type ApiKeyScope, updateRows } from '#app/database';
 import { ApiError } from '../common/api-error.js';
 
 const KEY_PREFIX = 'tk_';
@@ -96,7 +96,8 @@ export class ApiKeysService {
 
   /** Stops a key being accepted, now (graceSeconds 0) or after an overlap. */
   async revoke(siteId: string, keyId: string, graceSeconds = 0): Promise<ApiKeyView> {
-    const [[row]] = await this.keys.query(
+    const [row] = await updateRows<{ id: string }>(
+      this.keys,
       `UPDATE api_keys SET revoked_at = LEAST(COALESCE(revoked_at, 'infinity'), now() + make_interval(secs => $3))
         WHERE id = $1 AND site_id = $2 RETURNING id`,
       [keyId, siteId, graceSeconds],

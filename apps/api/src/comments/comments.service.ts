@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { CommentStatus, ReportReason } from '#app/database';
+import { type CommentStatus, type ReportReason, updateRows } from '#app/database';
 import type { Reason } from '#app/moderation-engine';
+import { announceDecision, recordThreadChange } from '#app/publishing';
 import { ApiError } from '../common/api-error.js';
 import { isUuid } from '../common/ids.js';
 import { SiteSettingsCache } from '../sites/site-settings.cache.js';
@@ -109,13 +110,14 @@ export class CommentsService {
       if (current.status === 'deleted') throw new ApiError('conflict', 'The comment was deleted and cannot be edited');
       // Nothing changed: no new revision. A retry of an edit still pending queues its check again.
       if (current.body === body) return current.status === 'pending' ? current.revision : null;
-      const [[updated]] = await tx.query(
+      const [updated] = await updateRows<{ revision: number }>(
+        tx,
         `UPDATE comments SET body = $2, revision = revision + 1, status = 'pending', updated_at = now()
           WHERE id = $1 RETURNING revision`,
         [id, body],
       );
       await tx.query(`INSERT INTO comment_revisions (comment_id, revision, body) VALUES ($1, $2, $3)`, [id, updated.revision, body]);
-      return updated.revision as number;
+      return updated.revision;
     });
     if (revision !== null) await this.checks.enqueue([{ commentId: id, revision }]);
     return this.findById(siteId, id);
@@ -123,14 +125,12 @@ export class CommentsService {
 
   /** The author withdrew it: gone from the published thread, kept for the audit. Repeating it is harmless. */
   async withdraw(siteId: string, id: string): Promise<CommentView> {
-    const [found] = await this.dataSource.query(
-      `WITH target AS (SELECT id FROM comments WHERE id = $1 AND site_id = $2),
-            changed AS (UPDATE comments SET status = 'deleted', deleted_at = now(), updated_at = now()
-                         WHERE id IN (SELECT id FROM target) AND status <> 'deleted')
-       SELECT id FROM target`,
-      [id, siteId],
-    );
-    if (!found) throw ApiError.notFound('Comment');
+    await this.dataSource.transaction(async (tx) => {
+      const current = await this.lock(tx, siteId, id);
+      if (current.status === 'deleted') return;
+      await tx.query(`UPDATE comments SET status = 'deleted', deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
+      if (current.published_revision !== null) await recordThreadChange(tx, id);
+    });
     return this.findById(siteId, id);
   }
 
@@ -155,7 +155,8 @@ export class CommentsService {
           { field: 'reporterId', problem: 'has already reported this comment' },
         ]);
       }
-      const [[{ report_count: reportCount }]] = await tx.query(
+      const [{ report_count: reportCount }] = await updateRows<{ report_count: number }>(
+        tx,
         `UPDATE comments SET report_count = report_count + 1 WHERE id = $1 RETURNING report_count`,
         [id],
       );
@@ -187,11 +188,19 @@ export class CommentsService {
       [id, revision, JSON.stringify([reason]), JSON.stringify({ reports: reportCount })],
     );
     await tx.query(`UPDATE comments SET status = 'held', published_revision = NULL, updated_at = now() WHERE id = $1`, [id]);
+    await announceDecision(tx, id, 'hold', true);
   }
 
   /** The comment's row, locked for this transaction; 404 when it is not this site's. */
-  private async lock(tx: EntityManager, siteId: string, id: string): Promise<{ status: CommentStatus; body: string; revision: number }> {
-    const [row] = await tx.query(`SELECT status, body, revision FROM comments WHERE id = $1 AND site_id = $2 FOR UPDATE`, [id, siteId]);
+  private async lock(
+    tx: EntityManager,
+    siteId: string,
+    id: string,
+  ): Promise<{ status: CommentStatus; body: string; revision: number; published_revision: number | null }> {
+    const [row] = await tx.query(
+      `SELECT status, body, revision, published_revision FROM comments WHERE id = $1 AND site_id = $2 FOR UPDATE`,
+      [id, siteId],
+    );
     if (!row) throw ApiError.notFound('Comment');
     return row;
   }

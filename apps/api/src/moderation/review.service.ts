@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type CommentStatus, STATUS_AFTER } from '#app/database';
+import { type CommentStatus, STATUS_AFTER, updateRows } from '#app/database';
 import type { Reason } from '#app/moderation-engine';
+import { announceDecision } from '#app/publishing';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import { canReview, type Reviewer } from '../moderators/reviewer.guard.js';
@@ -128,12 +129,16 @@ export class ReviewService {
       [comment.id, comment.revision, action, reviewer.actor, JSON.stringify([reason])],
     );
     const status = STATUS_AFTER[action];
-    await tx.query(
-      `UPDATE comments SET status = $2, updated_at = now(),
-              published_revision = CASE WHEN $2 = 'approved' THEN revision ELSE NULL END
-        WHERE id = $1`,
+    const [changed] = await updateRows<{ was_published: boolean }>(
+      tx,
+      `UPDATE comments c SET status = $2, updated_at = now(),
+              published_revision = CASE WHEN $2 = 'approved' THEN c.revision ELSE NULL END
+         FROM (SELECT published_revision IS NOT NULL AS was_published FROM comments WHERE id = $1) before
+        WHERE c.id = $1
+       RETURNING before.was_published`,
       [comment.id, status],
     );
+    await announceDecision(tx, comment.id, action, changed.was_published);
     await tx.query(`DELETE FROM comment_claims WHERE comment_id = $1`, [comment.id]);
     await this.audit.record(tx, {
       siteId: comment.site_id,

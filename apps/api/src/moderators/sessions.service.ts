@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { ModeratorRole } from '#app/database';
+import { type ModeratorRole, updateRows } from '#app/database';
 import { ApiError } from '../common/api-error.js';
 import { DUMMY_HASH_PROMISE, verifyPassword } from './passwords.js';
 
@@ -47,7 +47,8 @@ export class SessionsService {
     }
     if (account.locked_until && account.locked_until > new Date()) throw locked(account.locked_until);
     if (!(await verifyPassword(password, account.password_hash))) {
-      const [[updated]] = await this.dataSource.query(
+      const [updated] = await updateRows<{ locked_until: Date | null }>(
+        this.dataSource,
         `UPDATE moderators
             SET failed_logins = failed_logins + 1,
                 locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) END

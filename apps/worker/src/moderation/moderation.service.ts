@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { STATUS_AFTER } from '#app/database';
+import { STATUS_AFTER, updateRows } from '#app/database';
 import type { AuthorTrust, CommentInput, Verdict } from '#app/moderation-engine';
+import { announceDecision } from '#app/publishing';
 import type { ModerateJob } from '#app/queue';
 import { SitePolicyService } from '#app/site-policy';
 import { SpamCountersService } from './spam-counters.service.js';
@@ -133,13 +134,17 @@ export class ModerationService {
       if (inserted.length === 0) return false;
       // An approved revision becomes the published one; a held or rejected edit takes the comment
       // down until a moderator approves it (the published version is never one nobody checked).
-      await tx.query(
-        `UPDATE comments
+      const [changed] = await updateRows<{ was_published: boolean }>(
+        tx,
+        `UPDATE comments c
             SET status = $1, updated_at = now(),
-                published_revision = CASE WHEN $1 = 'approved' THEN revision ELSE NULL END
-          WHERE id = $2 AND revision = $3 AND status = 'pending'`,
+                published_revision = CASE WHEN $1 = 'approved' THEN c.revision ELSE NULL END
+           FROM (SELECT published_revision IS NOT NULL AS was_published FROM comments WHERE id = $2) before
+          WHERE c.id = $2 AND c.revision = $3 AND c.status = 'pending'
+         RETURNING before.was_published`,
         [STATUS_AFTER[verdict.action], comment.id, comment.revision],
       );
+      if (changed) await announceDecision(tx, comment.id, verdict.action, changed.was_published);
       return true;
     });
   }

@@ -1,0 +1,75 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { resolveWebhookTarget, UnsafeWebhookUrlError, webhookHeaders } from '#app/publishing';
+
+export interface SendResult {
+  ok: boolean;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+/** The most of a receiver's answer kept for the delivery record. */
+const MAX_ERROR_BODY = 500;
+
+/**
+ * POSTs one signed message. The URL is checked and resolved first, and the connection goes to
+ * exactly the checked address (so a DNS answer cannot swap in an internal one in between).
+ */
+export async function sendWebhook(options: {
+  url: string;
+  secrets: string[];
+  messageId: string;
+  body: string;
+  timeoutMs: number;
+  allowPrivate: boolean;
+}): Promise<SendResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  let target;
+  try {
+    target = await resolveWebhookTarget(options.url, options.allowPrivate);
+  } catch (error) {
+    if (!(error instanceof UnsafeWebhookUrlError)) throw error;
+    return { ok: false, statusCode: null, latencyMs: elapsed(), error: `webhook URL ${error.message}` };
+  }
+  const pinned: LookupFunction = (_host, lookupOptions, callback) => {
+    if ((lookupOptions as { all?: boolean }).all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
+    else callback(null, target.address, target.family);
+  };
+  const timestamp = Math.floor(Date.now() / 1000);
+  const request = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<SendResult>((resolve) => {
+    const req = request(
+      target.url,
+      {
+        method: 'POST',
+        lookup: pinned,
+        timeout: options.timeoutMs,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(options.body),
+          'user-agent': 'Threadkeeper-Webhooks/1',
+          ...webhookHeaders(options.secrets, options.messageId, timestamp, options.body),
+        },
+      },
+      (res) => {
+        let answer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (answer.length < MAX_ERROR_BODY) answer += chunk;
+        });
+        res.on('end', () => {
+          const statusCode = res.statusCode ?? 0;
+          const ok = statusCode >= 200 && statusCode < 300;
+          resolve({ ok, statusCode, latencyMs: elapsed(), error: ok ? null : `HTTP ${statusCode}: ${answer.slice(0, MAX_ERROR_BODY)}` });
+        });
+        res.on('error', (error) => resolve({ ok: false, statusCode: res.statusCode ?? null, latencyMs: elapsed(), error: error.message }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    req.on('error', (error) => resolve({ ok: false, statusCode: null, latencyMs: elapsed(), error: error.message }));
+    req.end(options.body);
+  });
+}
