@@ -26,12 +26,13 @@ export interface Stack {
  * never take each other's jobs; a stack given another's prefix is a second process of the same
  * deployment.
  */
-export async function startStack(options: { worker?: boolean; queuePrefix?: string } = {}): Promise<Stack> {
+export async function startStack(options: { worker?: boolean; queuePrefix?: string; env?: Record<string, string> } = {}): Promise<Stack> {
   if (!process.env.DATABASE_URL || !process.env.REDIS_URL || !ADMIN_TOKEN) {
     throw new Error('DATABASE_URL, REDIS_URL and ADMIN_TOKEN must be set: run the tests with `npm test`');
   }
   const queuePrefix = options.queuePrefix ?? `tk-test-${randomBytes(4).toString('hex')}`;
-  process.env.QUEUE_PREFIX = queuePrefix;
+  const outer = { ...process.env };
+  Object.assign(process.env, options.env, { QUEUE_PREFIX: queuePrefix });
   process.env.LOG_LEVEL ??= 'warn';
 
   const apiModule = await Test.createTestingModule({ imports: [AppModule] }).compile();
@@ -45,6 +46,8 @@ export async function startStack(options: { worker?: boolean; queuePrefix?: stri
     worker = workerModule.createNestApplication();
     await worker.init();
   }
+  // Settings given for this stack apply to it alone; each module read them while compiling.
+  if (options.env) process.env = outer;
   return {
     api,
     worker,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '#app/config';
 import { DatabaseModule } from '#app/database';
-import { HealthModule, LoggingModule } from '#app/observability';
+import { HealthModule, LoggingModule, MetricsModule } from '#app/observability';
 import { QueueModule } from '#app/queue';
 import { SitePolicyModule } from '#app/site-policy';
 import { AuditModule } from './audit/audit.module.js';
@@ -21,6 +21,7 @@ import { SitesModule } from './sites/sites.module.js';
     DatabaseModule,
     QueueModule.forRoot('producer'),
     HealthModule,
+    MetricsModule,
     AuthModule,
     AuditModule,
     ModeratorsModule,

@@ -4,10 +4,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Environment } from '#app/config';
+import { Metrics } from '#app/observability';
 import { ApiError } from './common/api-error.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import { serveConsole } from './console/serve-console.js';
+import { mountQueueDashboard } from './ops/queue-dashboard.js';
 
 const JSON_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 
@@ -73,6 +75,18 @@ function limitNesting(req: Request, _res: Response, next: NextFunction): void {
   next();
 }
 
+/** Every request's duration by route template (never the raw path: ids would explode the label set). */
+function recordHttpMetrics(metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const stop = metrics.httpRequests.startTimer();
+    res.once('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : req.originalUrl.startsWith('/console') ? '/console' : 'unmatched';
+      stop({ route, method: req.method, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
 /** Options every API application is created with (main.ts and the tests). */
 export const API_APP_OPTIONS = { bodyParser: false, rawBody: true, bufferLogs: true } as const;
 
@@ -81,6 +95,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const env = app.get(Environment);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(recordHttpMetrics(app.get(Metrics)));
   app.use(requireJson);
   app.useBodyParser('json', {
     limit: env.MAX_REQUEST_BYTES,
@@ -92,5 +107,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useGlobalFilters(new ErrorFilter());
   publishOpenApi(app);
   serveConsole(app);
+  mountQueueDashboard(app);
   return app;
 }

@@ -3,11 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { Environment } from '#app/config';
-import { shutdownOnSignals, validateEnvironmentOrExit } from '#app/observability';
+import { prepareProcess, shutdownOnSignals } from '#app/observability';
 import { AppModule } from './app.module.js';
 import { API_APP_OPTIONS, configureApp } from './configure-app.js';
 
-validateEnvironmentOrExit('api');
+await prepareProcess('api');
 const app = await NestFactory.create<NestExpressApplication>(AppModule, API_APP_OPTIONS);
 const logger = app.get(Logger);
 app.useLogger(logger);

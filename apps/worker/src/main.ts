@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { Environment } from '#app/config';
-import { shutdownOnSignals, validateEnvironmentOrExit } from '#app/observability';
+import { prepareProcess, shutdownOnSignals } from '#app/observability';
 import { drainWorkers } from './drain.js';
 import { WorkerModule } from './worker.module.js';
 
-validateEnvironmentOrExit('worker');
+await prepareProcess('worker');
 const app = await NestFactory.create(WorkerModule, { bufferLogs: true });
 const logger = app.get(Logger);
 app.useLogger(logger);

@@ -132,12 +132,45 @@ export class Environment {
   @IsBoolean({ message: 'must be true or false' })
   WEBHOOK_ALLOW_PRIVATE = false;
 
+  /** The queue dashboard at /ops/queues shows but cannot change jobs (no retry, remove, pause). */
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'must be true or false' })
+  QUEUE_DASHBOARD_READ_ONLY = false;
+
   /** Largest request body the API reads, in bytes. */
   @Transform(toInt)
   @IsInt()
   @Min(1024)
   @Max(64 * 1024 * 1024)
   MAX_REQUEST_BYTES = 1024 * 1024;
+
+  /** How long a starting process waits for PostgreSQL and Redis before it gives up. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  STARTUP_TIMEOUT_SECONDS = 120;
+
+  /** How often the worker's reconciler looks for lost work. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  RECONCILE_INTERVAL_MS = 60_000;
+
+  /** A comment pending this long with no job in the queue is queued again. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  RECONCILE_PENDING_AFTER_MS = 120_000;
+
+  /** How long a worker holds a job before it counts as stalled (its worker died) and is retried. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  JOB_LOCK_MS = 30_000;
 
   /** Seconds the worker waits for active jobs on SIGTERM before it gives up on them. */
   @Transform(toInt)

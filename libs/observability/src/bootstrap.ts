@@ -1,16 +1,27 @@
-import { ConfigError, loadEnvironment } from '#app/config';
+import { ConfigError, type Environment, loadEnvironment } from '#app/config';
+import { waitForDependencies } from './wait-for-dependencies.js';
 
 /**
- * Validates the environment before anything connects, so a bad or missing variable stops the
- * process with one message naming each of them instead of a stack trace from deep inside.
+ * Start-up before Nest: validate the environment (a bad or missing variable stops the process
+ * with one message naming each), then wait for PostgreSQL and Redis, logging each try.
  */
-export function validateEnvironmentOrExit(processName: string): void {
+export async function prepareProcess(processName: string): Promise<Environment> {
   process.env.TK_PROCESS = processName;
+  let env: Environment;
   try {
-    loadEnvironment();
+    env = loadEnvironment();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`threadkeeper ${processName}: ${error.message}\n`);
     process.exit(1);
   }
+  const log = (line: string) =>
+    process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), service: processName, msg: line })}\n`);
+  try {
+    await waitForDependencies(env, log);
+  } catch (error) {
+    process.stderr.write(`threadkeeper ${processName}: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  return env;
 }

@@ -23,6 +23,8 @@ export const JOBS = {
 export interface PublishThreadJob {
   siteId: string;
   articleId: string;
+  /** The request behind the change that opened this window. */
+  correlationId?: string | null;
   /** Set once the delivery is stored, so retries resend the same message. */
   deliveryId?: string;
 }
@@ -53,6 +55,8 @@ export interface ModerateJob {
   revision: number;
   /** Ingest time (epoch ms), for the ingest → decision latency. */
   enqueuedAt: number;
+  /** The id of the request that stored this revision, carried on to logs and deliveries. */
+  correlationId?: string;
 }
 
 /**
@@ -75,4 +79,14 @@ export function moderateJobOptions(retry: { attempts: number; backoffMs: number 
     removeOnComplete: { age: 3600, count: 10_000 },
     removeOnFail: false,
   };
+}
+
+/**
+ * How long a worker holds a job before it counts as stalled (its process died) and goes back to
+ * the queue. Read from the raw JOB_LOCK_MS because processor options are fixed when the classes
+ * are declared, before Nest starts; the validated Environment refuses a bad value at start.
+ */
+export function workerLockOptions(): { lockDuration: number; stalledInterval: number } {
+  const lockMs = Number(process.env.JOB_LOCK_MS) || 30_000;
+  return { lockDuration: lockMs, stalledInterval: lockMs };
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { SiteCredentials } from '../auth/api-keys.service.js';
 import { CurrentSite, SiteAuth } from '../auth/guards.js';
 import { IdPipe } from '../common/ids.js';
@@ -12,6 +12,8 @@ import { CommentsService } from './comments.service.js';
 import { IngestService } from './ingest.service.js';
 
 const commentId = new IdPipe('Comment');
+/** The request's correlation id (X-Request-Id), set by the HTTP logger. */
+const correlationId = (req: Request): string | undefined => (req as Request & { id?: string }).id;
 
 @ApiTags('comments')
 @Controller('v1/comments')
@@ -31,9 +33,10 @@ export class CommentsController {
   async create(
     @CurrentSite() site: SiteCredentials,
     @Body() dto: CreateCommentDto,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AcceptedComment> {
-    const { created, ...comment } = await this.ingest.submitOne(site.siteId, dto);
+    const { created, ...comment } = await this.ingest.submitOne(site.siteId, dto, correlationId(req));
     res.status(created ? 202 : 200);
     return comment;
   }
@@ -48,8 +51,8 @@ export class CommentsController {
   @ApiBody({ type: CreateCommentBatchDto, examples: { batch: { value: examples.BATCH_REQUEST } } })
   @ApiExample(200, 'Per-item results', examples.BATCH_RESPONSE)
   @ApiErrors('validation_failed', 'unauthorized', 'forbidden', 'payload_too_large', 'rate_limited', 'service_unavailable')
-  createBatch(@CurrentSite() site: SiteCredentials, @Body() dto: CreateCommentBatchDto): Promise<BatchResult> {
-    return this.ingest.submitBatch(site.siteId, dto.comments);
+  createBatch(@CurrentSite() site: SiteCredentials, @Body() dto: CreateCommentBatchDto, @Req() req: Request): Promise<BatchResult> {
+    return this.ingest.submitBatch(site.siteId, dto.comments, correlationId(req));
   }
 
   @Get()
@@ -83,8 +86,13 @@ export class CommentsController {
   @ApiBody({ type: UpdateCommentDto })
   @ApiExample(200, 'The comment, pending its new check', { ...examples.COMMENT_RESPONSE, status: 'pending', revision: 2 })
   @ApiErrors('validation_failed', 'unauthorized', 'not_found', 'conflict', 'rate_limited', 'service_unavailable')
-  edit(@CurrentSite() site: SiteCredentials, @Param('id', commentId) id: string, @Body() dto: UpdateCommentDto): Promise<CommentView> {
-    return this.comments.edit(site.siteId, id, dto.body);
+  edit(
+    @CurrentSite() site: SiteCredentials,
+    @Param('id', commentId) id: string,
+    @Body() dto: UpdateCommentDto,
+    @Req() req: Request,
+  ): Promise<CommentView> {
+    return this.comments.edit(site.siteId, id, dto.body, correlationId(req));
   }
 
   @Delete(':id')

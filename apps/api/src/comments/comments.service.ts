@@ -102,7 +102,7 @@ export class CommentsService {
    * A new revision, checked again. The last approved revision stays the published one until the
    * new one is decided.
    */
-  async edit(siteId: string, id: string, body: string): Promise<CommentView> {
+  async edit(siteId: string, id: string, body: string, correlationId?: string): Promise<CommentView> {
     const { maxBodyLength } = await this.settings.get(siteId);
     if (body.length > maxBodyLength) throw ApiError.invalid('body', `must be at most ${maxBodyLength} characters long`);
     const revision = await this.dataSource.transaction(async (tx) => {
@@ -119,7 +119,7 @@ export class CommentsService {
       await tx.query(`INSERT INTO comment_revisions (comment_id, revision, body) VALUES ($1, $2, $3)`, [id, updated.revision, body]);
       return updated.revision;
     });
-    if (revision !== null) await this.checks.enqueue([{ commentId: id, revision }]);
+    if (revision !== null) await this.checks.enqueue([{ commentId: id, revision }], correlationId);
     return this.findById(siteId, id);
   }
 

@@ -5,6 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
 import type { CommentStatus } from '#app/database';
+import { Metrics } from '#app/observability';
 import { ApiError, type ErrorDetail } from '../common/api-error.js';
 import { VALIDATION_OPTIONS, validationDetails } from '../common/validation.js';
 import { PersonalDataHasher } from './author-context.js';
@@ -150,13 +151,14 @@ export class IngestService {
     private readonly checks: ModerationQueueService,
     private readonly hasher: PersonalDataHasher,
     private readonly settings: SiteSettingsCache,
+    private readonly metrics: Metrics,
   ) {}
 
   /** One comment: new, a retry of a stored one, or an error (409 for other content, 400 for a bad parent). */
-  async submitOne(siteId: string, dto: CreateCommentDto): Promise<{ id: string; externalId: string; status: CommentStatus; created: boolean }> {
+  async submitOne(siteId: string, dto: CreateCommentDto, correlationId?: string): Promise<{ id: string; externalId: string; status: CommentStatus; created: boolean }> {
     const problem = await this.checkAgainstSite(siteId, dto);
     if (problem) throw new ApiError('validation_failed', `${problem.field} ${problem.problem}`, [problem]);
-    const [stored] = await this.store(siteId, [dto]);
+    const [stored] = await this.store(siteId, [dto], 'single', correlationId);
     switch (stored.outcome) {
       case 'accepted':
       case 'duplicate':
@@ -169,7 +171,7 @@ export class IngestService {
   }
 
   /** Many comments; each gets its own result in request order, and one bad item never rejects the others. */
-  async submitBatch(siteId: string, items: unknown[]): Promise<BatchResult> {
+  async submitBatch(siteId: string, items: unknown[], correlationId?: string): Promise<BatchResult> {
     const results: BatchItemResult[] = new Array(items.length);
     const dtos = await Promise.all(items.map((item, index) => this.validateItem(siteId, item, index)));
     // Within one batch the first occurrence of an externalId is stored; a later identical copy is
@@ -190,7 +192,7 @@ export class IngestService {
       }
     });
     if (toStore.length > 0) {
-      const stored = await this.store(siteId, toStore.map((index) => dtos[index] as CreateCommentDto));
+      const stored = await this.store(siteId, toStore.map((index) => dtos[index] as CreateCommentDto), 'batch', correlationId);
       stored.forEach((outcome, i) => (results[toStore[i]] = itemResult(outcome, (dtos[toStore[i]] as CreateCommentDto).externalId)));
     }
     for (const [index, first] of copies) {
@@ -235,7 +237,7 @@ export class IngestService {
   }
 
   /** Stores valid comments with distinct externalIds in one statement and queues the checks due. */
-  private async store(siteId: string, dtos: CreateCommentDto[]): Promise<StoredOutcome[]> {
+  private async store(siteId: string, dtos: CreateCommentDto[], endpoint: 'single' | 'batch', correlationId?: string): Promise<StoredOutcome[]> {
     const { storeRawAuthorData } = await this.settings.get(siteId);
     const column = <T>(pick: (dto: CreateCommentDto) => T | undefined | null) => dtos.map((dto) => pick(dto) ?? null);
     const rows: StoredOutcome[] = await this.dataSource.query(STORE_SQL, [
@@ -259,11 +261,15 @@ export class IngestService {
       column((d) => d.author.userAgent),
     ]);
     const outcomes = await Promise.all(rows.map((row, i) => (row.outcome === 'raced' ? this.recheck(siteId, dtos[i], row) : row)));
+    for (const { outcome } of outcomes) {
+      if (outcome === 'accepted' || outcome === 'duplicate') this.metrics.commentsIngested.inc({ endpoint, outcome });
+    }
     // New comments, and stored ones still pending (their first enqueue may have failed), are queued.
     await this.checks.enqueue(
       outcomes
         .filter((o) => (o.outcome === 'accepted' || o.outcome === 'duplicate') && o.status === 'pending')
         .map((o) => ({ commentId: o.id!, revision: o.revision! })),
+      correlationId,
     );
     return outcomes;
   }

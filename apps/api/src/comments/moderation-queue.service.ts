@@ -30,14 +30,14 @@ export class ModerationQueueService {
    * can always call this. When Redis is away the comments stay stored and pending, and the client
    * gets a 503 telling it to retry (which queues them).
    */
-  async enqueue(checks: CheckDue[]): Promise<void> {
+  async enqueue(checks: CheckDue[], correlationId?: string): Promise<void> {
     if (checks.length === 0) return;
     const enqueuedAt = Date.now();
     try {
       await this.queue.addBulk(
         checks.map(({ commentId, revision }) => ({
           name: JOBS.moderate.name,
-          data: { commentId, revision, enqueuedAt },
+          data: { commentId, revision, enqueuedAt, correlationId },
           opts: { ...this.jobOptions, jobId: moderateJobId(commentId, revision) },
         })),
       );

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type CommentStatus, STATUS_AFTER, updateRows } from '#app/database';
 import type { Reason } from '#app/moderation-engine';
+import { Metrics } from '#app/observability';
 import { announceDecision } from '#app/publishing';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
@@ -34,6 +35,7 @@ export class ReviewService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly items: ReviewItemsService,
     private readonly audit: AuditService,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Claims the comment for the reviewer (renewing their own claim); 409 when someone else holds it. */
@@ -139,6 +141,7 @@ export class ReviewService {
       [comment.id, status],
     );
     await announceDecision(tx, comment.id, action, changed.was_published);
+    this.metrics.decisions.inc({ action, category: 'policy', decided_by: 'moderator' });
     await tx.query(`DELETE FROM comment_claims WHERE comment_id = $1`, [comment.id]);
     await this.audit.record(tx, {
       siteId: comment.site_id,

@@ -2,11 +2,11 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { Environment } from '#app/config';
-import { JOBS, type ModerateJob, QUEUES } from '#app/queue';
+import { JOBS, type ModerateJob, QUEUES, workerLockOptions } from '#app/queue';
 import { ModerationService, type ModerationOutcome } from './moderation.service.js';
 
 /** Consumes the moderation queue. Failed attempts are retried with back-off (moderateJobOptions). */
-@Processor(QUEUES.moderation)
+@Processor(QUEUES.moderation, workerLockOptions())
 export class ModerationProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(ModerationProcessor.name);
 
@@ -24,7 +24,7 @@ export class ModerationProcessor extends WorkerHost implements OnApplicationBoot
   @OnWorkerEvent('failed')
   onFailed(job: Job<ModerateJob> | undefined, error: Error): void {
     const attempts = job ? `attempt ${job.attemptsMade} of ${job.opts.attempts}` : 'unknown job';
-    this.logger.warn(`moderation of comment ${job?.data.commentId} failed (${attempts}): ${error.message}`);
+    this.logger.warn({ msg: `moderation of comment ${job?.data.commentId} failed (${attempts}): ${error.message}`, correlationId: job?.data.correlationId });
   }
 
   async process(job: Job<ModerateJob>): Promise<ModerationOutcome> {

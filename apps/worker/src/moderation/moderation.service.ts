@@ -5,6 +5,7 @@ import { STATUS_AFTER, updateRows } from '#app/database';
 import type { AuthorTrust, CommentInput, Verdict } from '#app/moderation-engine';
 import { announceDecision } from '#app/publishing';
 import type { ModerateJob } from '#app/queue';
+import { Metrics } from '#app/observability';
 import { SitePolicyService } from '#app/site-policy';
 import { SpamCountersService } from './spam-counters.service.js';
 
@@ -65,7 +66,11 @@ export class ModerationService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly policies: SitePolicyService,
     private readonly counters: SpamCountersService,
-  ) {}
+    private readonly metrics: Metrics,
+  ) {
+    // Phase timings feed the per-phase histogram; they cost two clock reads per phase.
+    policies.configureEngines({ recordTimings: true });
+  }
 
   /**
    * Checks one revision of a comment and records the verdict. Safe to run again for the same job:
@@ -88,9 +93,21 @@ export class ModerationService {
       }),
     ]);
     const verdict = engine.evaluate(this.engineInput(comment, { ...signals, reportCount: comment.report_count }));
-    const written = await this.record(comment, verdict);
-    if (written) this.logger.debug(`comment ${comment.id} r${comment.revision}: ${verdict.action}`);
+    const written = await this.record(comment, verdict, job.correlationId ?? null);
+    if (written) {
+      this.logger.debug({ msg: `comment ${comment.id} r${comment.revision}: ${verdict.action}`, correlationId: job.correlationId });
+      this.observe(comment, verdict);
+    }
     return written ? 'decided' : 'already-decided';
+  }
+
+  private observe(comment: CommentToCheck, verdict: Verdict): void {
+    this.metrics.decisions.inc({ action: verdict.action, category: verdict.reasons[0]?.category ?? 'none', decided_by: 'system' });
+    // From storage to decision, for first checks; an edit's latency starts at the edit, not the post.
+    if (comment.revision === 1) this.metrics.ingestToDecision.observe((Date.now() - comment.created_at.getTime()) / 1000);
+    for (const phase of verdict.phases) {
+      if (phase.durationMs !== undefined) this.metrics.enginePhase.observe({ phase: phase.phase }, phase.durationMs / 1000);
+    }
   }
 
   private engineInput(comment: CommentToCheck, signals: CommentInput['signals']): CommentInput {
@@ -114,7 +131,7 @@ export class ModerationService {
   }
 
   /** The decision and the new status in one transaction; nothing when this check was recorded before. */
-  private record(comment: CommentToCheck, verdict: Verdict): Promise<boolean> {
+  private record(comment: CommentToCheck, verdict: Verdict, correlationId: string | null): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
       const inserted: unknown[] = await tx.query(
         `INSERT INTO decisions (comment_id, comment_revision, action, decided_by, kind, reasons, scores, phases, engine_version)
@@ -144,7 +161,7 @@ export class ModerationService {
          RETURNING before.was_published`,
         [STATUS_AFTER[verdict.action], comment.id, comment.revision],
       );
-      if (changed) await announceDecision(tx, comment.id, verdict.action, changed.was_published);
+      if (changed) await announceDecision(tx, comment.id, verdict.action, changed.was_published, correlationId);
       return true;
     });
   }

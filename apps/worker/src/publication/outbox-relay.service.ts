@@ -16,6 +16,7 @@ interface OutboxRow {
   article_id: string;
   event_type: string;
   payload: unknown;
+  correlation_id: string | null;
   created_at: Date;
   url: string | null;
   events: string[] | null;
@@ -63,7 +64,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
   async relay(): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
       const rows: OutboxRow[] = await tx.query(
-        `SELECT o.id, o.site_id, o.article_id, o.event_type, o.payload, o.created_at, w.url, w.events
+        `SELECT o.id, o.site_id, o.article_id, o.event_type, o.payload, o.correlation_id, o.created_at, w.url, w.events
            FROM outbox o LEFT JOIN site_webhooks w ON w.site_id = o.site_id
           ORDER BY o.id LIMIT ${BATCH} FOR UPDATE OF o SKIP LOCKED`,
       );
@@ -72,16 +73,16 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
       const wanted = rows.filter((row) => row.url && row.events!.includes(row.event_type));
       const threads = new Map<string, PublishThreadJob>();
       for (const row of wanted.filter((r) => r.event_type === THREAD_EVENT)) {
-        threads.set(row.article_id, { siteId: row.site_id, articleId: row.article_id });
+        threads.set(row.article_id, { siteId: row.site_id, articleId: row.article_id, correlationId: row.correlation_id });
       }
       const events = wanted.filter((row) => row.event_type !== THREAD_EVENT);
       const deliveries: { id: string }[] = events.length
         ? await tx.query(
-            `INSERT INTO webhook_deliveries (site_id, event_type, article_id, url, payload, status)
-             SELECT e.site_id, e.event_type, e.article_id, e.url,
+            `INSERT INTO webhook_deliveries (site_id, event_type, article_id, url, correlation_id, payload, status)
+             SELECT e.site_id, e.event_type, e.article_id, e.url, e.correlation_id,
                     json_build_object('type', e.event_type, 'timestamp', e.created_at, 'data', json_build_object('siteId', e.site_id, 'comment', e.payload)),
                     'pending'
-               FROM jsonb_to_recordset($1::jsonb) AS e(site_id uuid, event_type text, article_id uuid, url text, payload jsonb, created_at timestamptz)
+               FROM jsonb_to_recordset($1::jsonb) AS e(site_id uuid, event_type text, article_id uuid, url text, payload jsonb, correlation_id text, created_at timestamptz)
              RETURNING id`,
             [JSON.stringify(events)],
           )

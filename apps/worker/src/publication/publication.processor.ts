@@ -5,8 +5,9 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { Environment, loadEnvironment } from '#app/config';
 import { updateRows } from '#app/database';
+import { Metrics } from '#app/observability';
 import { loadPublishedThread, retryDelay, retrySchedule, THREAD_EVENT } from '#app/publishing';
-import { type DeliverJob, JOBS, type PublishThreadJob, QUEUES } from '#app/queue';
+import { type DeliverJob, JOBS, type PublishThreadJob, QUEUES, workerLockOptions } from '#app/queue';
 
 import { sendWebhook } from './webhook-sender.js';
 
@@ -19,6 +20,7 @@ interface Delivery {
   url: string;
   payload: unknown;
   status: string;
+  correlation_id: string | null;
   secret: string | null;
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
@@ -32,6 +34,7 @@ const COMMIT_WAIT_ROUNDS = 100;
 
 /** Delivers to the sites' article services, retrying with back-off and jitter, then dead-letters. */
 @Processor(QUEUES.publication, {
+  ...workerLockOptions(),
   concurrency: 16,
   settings: {
     // Read when a retry is scheduled, from the same validated environment as everything else.
@@ -44,6 +47,7 @@ export class PublicationProcessor extends WorkerHost {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly env: Environment,
+    private readonly metrics: Metrics,
   ) {
     super();
   }
@@ -70,7 +74,7 @@ export class PublicationProcessor extends WorkerHost {
   }
 
   /** The article's thread as it is now, frozen into a delivery: retries resend this same message. */
-  private async storeThreadDelivery({ siteId, articleId }: PublishThreadJob): Promise<string | null> {
+  private async storeThreadDelivery({ siteId, articleId, correlationId }: PublishThreadJob): Promise<string | null> {
     return this.dataSource.transaction('REPEATABLE READ', async (tx) => {
       const [webhook] = await tx.query(`SELECT url, events FROM site_webhooks WHERE site_id = $1`, [siteId]);
       if (!webhook || !webhook.events.includes(THREAD_EVENT)) return null;
@@ -78,9 +82,9 @@ export class PublicationProcessor extends WorkerHost {
       if (!thread) return null;
       const payload = { type: THREAD_EVENT, timestamp: new Date().toISOString(), data: thread };
       const [{ id }] = await tx.query(
-        `INSERT INTO webhook_deliveries (site_id, event_type, article_id, thread_version, url, payload, status)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending') RETURNING id`,
-        [siteId, THREAD_EVENT, articleId, thread.threadVersion, webhook.url, JSON.stringify(payload)],
+        `INSERT INTO webhook_deliveries (site_id, event_type, article_id, thread_version, url, payload, correlation_id, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') RETURNING id`,
+        [siteId, THREAD_EVENT, articleId, thread.threadVersion, webhook.url, JSON.stringify(payload), correlationId ?? null],
       );
       return id;
     });
@@ -108,7 +112,10 @@ export class PublicationProcessor extends WorkerHost {
     if (!delivery) return this.waitForCommit(job, token);
     if (delivery.status === 'delivered' || delivery.status === 'superseded') return 'already-done';
     if (!delivery.secret) throw new UnrecoverableError('the site has no webhook any more');
-    if (!(job.data as DeliverJob).replay && (await this.superseded(delivery))) return 'superseded';
+    if (!(job.data as DeliverJob).replay && (await this.superseded(delivery))) {
+      this.metrics.webhookDeliveries.inc({ event: delivery.event_type, result: 'superseded' });
+      return 'superseded';
+    }
 
     const secrets = [delivery.secret];
     if (delivery.previous_secret && delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > new Date()) {
@@ -118,12 +125,15 @@ export class PublicationProcessor extends WorkerHost {
       url: delivery.url,
       secrets,
       messageId: `msg_${delivery.id}`,
+      correlationId: delivery.correlation_id,
       body: JSON.stringify(delivery.payload),
       timeoutMs: this.env.WEBHOOK_TIMEOUT_MS,
       allowPrivate: this.env.WEBHOOK_ALLOW_PRIVATE,
     });
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const status = result.ok ? 'delivered' : lastAttempt ? 'dead' : 'pending';
+    this.metrics.webhookDeliveries.inc({ event: delivery.event_type, result: status === 'pending' ? 'failed' : status });
+    this.metrics.webhookLatency.observe(result.latencyMs / 1000);
     await this.dataSource.transaction(async (tx) => {
       await tx.query(`INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error) VALUES ($1, $2, $3, $4)`, [
         delivery.id,
@@ -140,7 +150,12 @@ export class PublicationProcessor extends WorkerHost {
       );
     });
     if (result.ok) return 'delivered';
-    if (status === 'dead') this.logger.warn(`delivery ${delivery.id} to ${delivery.url} dead-lettered after ${job.attemptsMade + 1} attempts: ${result.error}`);
+    if (status === 'dead') {
+      this.logger.warn({
+        msg: `delivery ${delivery.id} to ${new URL(delivery.url).host} dead-lettered after ${job.attemptsMade + 1} attempts: ${result.error}`,
+        correlationId: delivery.correlation_id,
+      });
+    }
     throw new Error(result.error ?? 'delivery failed');
   }
 

@@ -21,6 +21,8 @@ export async function sendWebhook(options: {
   url: string;
   secrets: string[];
   messageId: string;
+  /** The request behind the change, sent as X-Request-Id so both sides can trace it. */
+  correlationId: string | null;
   body: string;
   timeoutMs: number;
   allowPrivate: boolean;
@@ -51,6 +53,7 @@ export async function sendWebhook(options: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(options.body),
           'user-agent': 'Threadkeeper-Webhooks/1',
+          ...(options.correlationId ? { 'x-request-id': options.correlationId } : {}),
           ...webhookHeaders(options.secrets, options.messageId, timestamp, options.body),
         },
       },
