@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { LearningService } from './learning/learning.service.js';
 import { ModerationProcessor } from './moderation/moderation.processor.js';
 import { OutboxRelayService } from './publication/outbox-relay.service.js';
 import { PublicationProcessor } from './publication/publication.processor.js';
@@ -12,5 +13,6 @@ export const PROCESSORS = [ModerationProcessor, PublicationProcessor];
  */
 export async function drainWorkers(app: INestApplicationContext): Promise<void> {
   await app.get(OutboxRelayService).stop();
+  await app.get(LearningService).onModuleDestroy();
   await Promise.all(PROCESSORS.map((processor) => app.get(processor, { strict: false }).worker.close()));
 }

@@ -6,6 +6,7 @@ import { QueueModule } from '#app/queue';
 import { SitePolicyModule } from '#app/site-policy';
 import { ModerationModule } from './moderation/moderation.module.js';
 import { PublicationModule } from './publication/publication.module.js';
+import { LearningModule } from './learning/learning.module.js';
 import { ReconcilerModule } from './reconciler/reconciler.module.js';
 
 /** The worker: queue processors, plus a small HTTP listener for health. */
@@ -21,6 +22,7 @@ import { ReconcilerModule } from './reconciler/reconciler.module.js';
     ModerationModule,
     PublicationModule,
     ReconcilerModule,
+    LearningModule,
   ],
 })
 export class WorkerModule {}

@@ -137,6 +137,11 @@ export class Environment {
   @IsBoolean({ message: 'must be true or false' })
   QUEUE_DASHBOARD_READ_ONLY = false;
 
+  /** Folder of the built-in model files (the newest version of each task is used). */
+  @IsOptional()
+  @IsString()
+  MODELS_DIR?: string;
+
   /** Largest request body the API reads, in bytes. */
   @Transform(toInt)
   @IsInt()
@@ -195,7 +200,7 @@ export class ConfigError extends Error {
 export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {
   const known = Object.keys(new Environment());
   const raw: Record<string, string> = {};
-  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'PII_HASH_KEY', 'PUBLIC_URL']) {
+  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'PII_HASH_KEY', 'PUBLIC_URL', 'MODELS_DIR']) {
     const value = source[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { ModelScoring } from './model-scoring.js';
 import { SitePolicyService } from './site-policy.service.js';
 
 @Global()
-@Module({ providers: [SitePolicyService], exports: [SitePolicyService] })
+@Module({ providers: [SitePolicyService, ModelScoring], exports: [SitePolicyService, ModelScoring] })
 export class SitePolicyModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SitePolicyVersion } from '#app/database';
+import { ModelScoring } from './model-scoring.js';
 import {
   DEFAULT_POLICY,
   type EngineOptions,
@@ -42,14 +43,21 @@ const UNIQUE_VIOLATION = '23505';
 @Injectable()
 export class SitePolicyService {
   private readonly engines = new Map<string, { version: number; engine: ModerationEngine }>();
-  private engineOptions: EngineOptions = {};
+  private recordTimings = false;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scoring: ModelScoring,
+  ) {}
 
-  /** Scorers and other engine options every compiled engine gets (set once at start-up). */
-  configureEngines(options: EngineOptions): void {
-    this.engineOptions = options;
+  /** Per-phase timings in verdicts (the worker's metrics want them). */
+  recordEngineTimings(): void {
+    this.recordTimings = true;
     this.engines.clear();
+  }
+
+  private engineOptions(siteId: string): EngineOptions {
+    return { recordTimings: this.recordTimings, scorers: [this.scoring.scorerFor(siteId)] };
   }
 
   async current(siteId: string): Promise<PolicyView> {
@@ -88,19 +96,23 @@ export class SitePolicyService {
   }
 
   /** An engine for a draft policy, not stored and not cached (the policy test endpoint). */
-  draftEngine(input: unknown): ModerationEngine {
-    return new ModerationEngine(this.validate(input) as SitePolicyInput, this.engineOptions);
+  async draftEngine(siteId: string, input: unknown, adaptationRevision: number): Promise<ModerationEngine> {
+    const policy = this.validate(input) as SitePolicyInput;
+    await this.scoring.refresh(siteId, adaptationRevision);
+    return new ModerationEngine(policy, this.engineOptions(siteId));
   }
 
   /**
-   * The engine of the site's policy at `version` (what the caller read as in force). Compiled
-   * once per version; version 0 is the defaults.
+   * The engine of the site's policy at `version` (what the caller read as in force), with the
+   * site's model adaptation at `adaptationRevision`. Compiled once per policy version; version 0
+   * is the defaults. The adaptation is refreshed in place, without recompiling.
    */
-  async engineFor(siteId: string, version: number): Promise<ModerationEngine> {
+  async engineFor(siteId: string, version: number, adaptationRevision = 0): Promise<ModerationEngine> {
+    await this.scoring.refresh(siteId, adaptationRevision);
     const cached = this.engines.get(siteId);
     if (cached && cached.version === version) return cached.engine;
     const row = version === 0 ? null : await this.dataSource.getRepository(SitePolicyVersion).findOneBy({ siteId, version });
-    const engine = new ModerationEngine(row?.policy ?? {}, this.engineOptions);
+    const engine = new ModerationEngine(row?.policy ?? {}, this.engineOptions(siteId));
     if (this.engines.size >= MAX_CACHED_ENGINES && !this.engines.has(siteId)) {
       this.engines.delete(this.engines.keys().next().value!); // the oldest entry
     }

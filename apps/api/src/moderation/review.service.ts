@@ -5,6 +5,7 @@ import { type CommentStatus, STATUS_AFTER, updateRows } from '#app/database';
 import type { Reason } from '#app/moderation-engine';
 import { Metrics } from '#app/observability';
 import { announceDecision } from '#app/publishing';
+import { learningLabels } from '#app/site-policy';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import { canReview, type Reviewer } from '../moderators/reviewer.guard.js';
@@ -143,6 +144,7 @@ export class ReviewService {
     await announceDecision(tx, comment.id, action, changed.was_published);
     this.metrics.decisions.inc({ action, category: 'policy', decided_by: 'moderator' });
     await tx.query(`DELETE FROM comment_claims WHERE comment_id = $1`, [comment.id]);
+    await this.teach(tx, comment, action, reasonCode);
     await this.audit.record(tx, {
       siteId: comment.site_id,
       actor: reviewer.actor,
@@ -155,6 +157,17 @@ export class ReviewService {
       reason: note,
     });
     return status;
+  }
+
+  /** Queues the decision as an example for the site's model adaptation, when the site learns. */
+  private async teach(tx: EntityManager, comment: LockedComment, action: ReviewAction, reasonCode: string): Promise<void> {
+    const labels = learningLabels(action, reasonCode);
+    if (!labels) return;
+    await tx.query(
+      `INSERT INTO learning_examples (site_id, comment_id, comment_revision, labels)
+       SELECT id, $2, $3, $4 FROM sites WHERE id = $1 AND learn_from_moderators`,
+      [comment.site_id, comment.id, comment.revision, JSON.stringify(labels)],
+    );
   }
 
   /** The comment row locked for this transaction, with its claim; 404 outside the reviewer's sites. */

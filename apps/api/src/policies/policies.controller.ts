@@ -74,10 +74,12 @@ export class PoliciesController {
   })
   @ApiErrors('validation_failed', 'unauthorized', 'forbidden', 'not_found')
   async test(@Param('siteId', siteId) site: string, @Body() dto: TestPolicyDto): Promise<Verdict> {
-    await this.sites.get(site);
+    const { adaptationRevision } = await this.sites.get(site);
     let engine;
     try {
-      engine = dto.policy ? this.policies.draftEngine(dto.policy) : await this.policies.engineFor(site, (await this.policies.current(site)).version);
+      engine = dto.policy
+        ? await this.policies.draftEngine(site, dto.policy, adaptationRevision)
+        : await this.policies.engineFor(site, (await this.policies.current(site)).version, adaptationRevision);
     } catch (error) {
       invalid(error, 'policy.');
     }

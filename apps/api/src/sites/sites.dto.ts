@@ -39,6 +39,11 @@ export class UpdateSiteDto {
   @IsBoolean()
   storeRawAuthorData?: boolean;
 
+  @ApiPropertyOptional({ description: "Moderators' approvals and rejections adapt this site's model scores (never other sites')", example: true })
+  @IfPresent()
+  @IsBoolean()
+  learnFromModerators?: boolean;
+
   @ApiPropertyOptional({ description: 'Requests per minute per API key', minimum: 1, maximum: 1_000_000, example: 1200 })
   @IfPresent()
   @Max(1_000_000)
@@ -55,6 +60,9 @@ export interface SiteView {
   reportThreshold: number;
   storeRawAuthorData: boolean;
   rateLimitPerMinute: number;
+  learnFromModerators: boolean;
+  /** How many times the site's model adaptation has learned from moderators. */
+  adaptationRevision: number;
   createdAt: Date;
   updatedAt: Date;
 }

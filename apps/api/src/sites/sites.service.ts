@@ -10,8 +10,8 @@ import { SiteSettingsCache } from './site-settings.cache.js';
 const UNIQUE_VIOLATION = '23505';
 
 function toView(site: Site): SiteView {
-  const { id, name, slug, maxBodyLength, reportThreshold, storeRawAuthorData, rateLimitPerMinute, createdAt, updatedAt } = site;
-  return { id, name, slug, maxBodyLength, reportThreshold, storeRawAuthorData, rateLimitPerMinute, createdAt, updatedAt };
+  const { id, name, slug, maxBodyLength, reportThreshold, storeRawAuthorData, rateLimitPerMinute, learnFromModerators, adaptationRevision, createdAt, updatedAt } = site;
+  return { id, name, slug, maxBodyLength, reportThreshold, storeRawAuthorData, rateLimitPerMinute, learnFromModerators, adaptationRevision, createdAt, updatedAt };
 }
 
 @Injectable()

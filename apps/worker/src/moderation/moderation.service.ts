@@ -34,6 +34,7 @@ interface CommentToCheck {
   article_url: string | null;
   is_reply: boolean;
   policy_version: number;
+  adaptation_revision: number;
 }
 
 // Everything the engine needs in one query, including the policy version in force, so a policy
@@ -44,7 +45,8 @@ const LOAD_SQL = `
          au.site_approved_count, h.recent_approved, h.recent_rejected,
          a.external_id AS article_id, a.title AS article_title, a.url AS article_url,
          c.parent_external_id IS NOT NULL AS is_reply,
-         COALESCE((SELECT max(p.version) FROM site_policies p WHERE p.site_id = c.site_id), 0) AS policy_version
+         COALESCE((SELECT max(p.version) FROM site_policies p WHERE p.site_id = c.site_id), 0) AS policy_version,
+         (SELECT s.adaptation_revision FROM sites s WHERE s.id = c.site_id) AS adaptation_revision
     FROM comments c
     JOIN authors au ON au.id = c.author_id
     JOIN articles a ON a.id = c.article_id
@@ -69,7 +71,7 @@ export class ModerationService {
     private readonly metrics: Metrics,
   ) {
     // Phase timings feed the per-phase histogram; they cost two clock reads per phase.
-    policies.configureEngines({ recordTimings: true });
+    policies.recordEngineTimings();
   }
 
   /**
@@ -82,7 +84,7 @@ export class ModerationService {
     if (comment.revision !== job.revision || comment.status !== 'pending') return 'already-decided';
 
     const [engine, signals] = await Promise.all([
-      this.policies.engineFor(comment.site_id, comment.policy_version),
+      this.policies.engineFor(comment.site_id, comment.policy_version, comment.adaptation_revision),
       this.counters.count({
         commentId: comment.id,
         siteId: comment.site_id,

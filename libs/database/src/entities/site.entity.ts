@@ -23,6 +23,14 @@ export class Site {
   @Column('boolean', { name: 'store_raw_author_data', default: false })
   storeRawAuthorData: boolean;
 
+  /** Moderators' approvals and rejections adapt this site's model scores. */
+  @Column('boolean', { name: 'learn_from_moderators', default: true })
+  learnFromModerators: boolean;
+
+  /** Grows each time the site's model adaptation learns; workers reload when it changes. */
+  @Column('int', { name: 'adaptation_revision', default: 0 })
+  adaptationRevision: number;
+
   /** Requests per minute per API key. */
   @Column('int', { name: 'rate_limit_per_minute', default: 1200 })
   rateLimitPerMinute: number;
