@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SitePolicyVersion } from '#app/database';
+import { EXTERNAL_SCORES } from './external-scores.js';
 import { ModelScoring } from './model-scoring.js';
 import {
   DEFAULT_POLICY,
@@ -57,7 +58,7 @@ export class SitePolicyService {
   }
 
   private engineOptions(siteId: string): EngineOptions {
-    return { recordTimings: this.recordTimings, scorers: [this.scoring.scorerFor(siteId)] };
+    return { recordTimings: this.recordTimings, scorers: [this.scoring.scorerFor(siteId), EXTERNAL_SCORES] };
   }
 
   async current(siteId: string): Promise<PolicyView> {

@@ -3,10 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { STATUS_AFTER, updateRows } from '#app/database';
 import type { AuthorTrust, CommentInput, Verdict } from '#app/moderation-engine';
-import { announceDecision } from '#app/publishing';
+import { announceDecision, postSigned } from '#app/publishing';
 import type { ModerateJob } from '#app/queue';
 import { Metrics } from '#app/observability';
-import { SitePolicyService } from '#app/site-policy';
+import { applyExternalAnswer, type ExternalAnswer, type ExternallyScoredInput, parseExternalAnswer, SitePolicyService } from '#app/site-policy';
+import { Environment } from '#app/config';
 import { SpamCountersService } from './spam-counters.service.js';
 
 /** An author's history is read from their most recent comments, this many. */
@@ -35,6 +36,10 @@ interface CommentToCheck {
   is_reply: boolean;
   policy_version: number;
   adaptation_revision: number;
+  scorer_url: string | null;
+  scorer_secret: string | null;
+  scorer_timeout_ms: number | null;
+  scorer_failure_mode: 'open' | 'closed' | null;
 }
 
 // Everything the engine needs in one query, including the policy version in force, so a policy
@@ -46,8 +51,10 @@ const LOAD_SQL = `
          a.external_id AS article_id, a.title AS article_title, a.url AS article_url,
          c.parent_external_id IS NOT NULL AS is_reply,
          COALESCE((SELECT max(p.version) FROM site_policies p WHERE p.site_id = c.site_id), 0) AS policy_version,
-         (SELECT s.adaptation_revision FROM sites s WHERE s.id = c.site_id) AS adaptation_revision
+         (SELECT s.adaptation_revision FROM sites s WHERE s.id = c.site_id) AS adaptation_revision,
+         x.url AS scorer_url, x.secret AS scorer_secret, x.timeout_ms AS scorer_timeout_ms, x.failure_mode AS scorer_failure_mode
     FROM comments c
+    LEFT JOIN site_external_scorers x ON x.site_id = c.site_id
     JOIN authors au ON au.id = c.author_id
     JOIN articles a ON a.id = c.article_id
     CROSS JOIN LATERAL (
@@ -69,6 +76,7 @@ export class ModerationService {
     private readonly policies: SitePolicyService,
     private readonly counters: SpamCountersService,
     private readonly metrics: Metrics,
+    private readonly env: Environment,
   ) {
     // Phase timings feed the per-phase histogram; they cost two clock reads per phase.
     policies.recordEngineTimings();
@@ -83,7 +91,7 @@ export class ModerationService {
     if (!comment) return 'gone';
     if (comment.revision !== job.revision || comment.status !== 'pending') return 'already-decided';
 
-    const [engine, signals] = await Promise.all([
+    const [engine, signals, external] = await Promise.all([
       this.policies.engineFor(comment.site_id, comment.policy_version, comment.adaptation_revision),
       this.counters.count({
         commentId: comment.id,
@@ -93,14 +101,46 @@ export class ModerationService {
         body: comment.body,
         postedAt: comment.created_at.getTime(),
       }),
+      this.askSiteScorer(comment),
     ]);
-    const verdict = engine.evaluate(this.engineInput(comment, { ...signals, reportCount: comment.report_count }));
+    const input: ExternallyScoredInput = {
+      ...this.engineInput(comment, { ...signals, reportCount: comment.report_count }),
+      externalScores: external?.ok ? external.scores : undefined,
+    };
+    const judged = engine.evaluate(input);
+    const verdict = external ? applyExternalAnswer(judged, external, comment.scorer_failure_mode!) : judged;
     const written = await this.record(comment, verdict, job.correlationId ?? null);
     if (written) {
       this.logger.debug({ msg: `comment ${comment.id} r${comment.revision}: ${verdict.action}`, correlationId: job.correlationId });
       this.observe(comment, verdict);
     }
     return written ? 'decided' : 'already-decided';
+  }
+
+  /**
+   * The site's own model server, when it has one: a signed POST with the comment, its author and
+   * article, answered with scores and optionally an action, within the site's timeout.
+   */
+  private async askSiteScorer(comment: CommentToCheck): Promise<ExternalAnswer | null> {
+    if (!comment.scorer_url) return null;
+    const request = {
+      site: { id: comment.site_id },
+      comment: { id: comment.id, body: comment.body, revision: comment.revision, isReply: comment.is_reply, createdAt: comment.created_at },
+      author: { id: comment.author_id, name: comment.author_name, trust: comment.trust },
+      article: { id: comment.article_id, title: comment.article_title, url: comment.article_url },
+    };
+    const result = await postSigned({
+      url: comment.scorer_url,
+      secrets: [comment.scorer_secret!],
+      messageId: `score_${comment.id}_${comment.revision}`,
+      correlationId: null,
+      body: JSON.stringify(request),
+      timeoutMs: comment.scorer_timeout_ms!,
+      allowPrivate: this.env.WEBHOOK_ALLOW_PRIVATE,
+      maxResponseBytes: 64 * 1024,
+    });
+    if (!result.ok) return { ok: false, problem: result.error ?? 'no answer', latencyMs: result.latencyMs };
+    return parseExternalAnswer(result.body, result.latencyMs);
   }
 
   private observe(comment: CommentToCheck, verdict: Verdict): void {

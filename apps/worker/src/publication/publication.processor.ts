@@ -6,10 +6,9 @@ import { DataSource } from 'typeorm';
 import { Environment, loadEnvironment } from '#app/config';
 import { updateRows } from '#app/database';
 import { Metrics } from '#app/observability';
-import { loadPublishedThread, retryDelay, retrySchedule, THREAD_EVENT } from '#app/publishing';
+import { loadPublishedThread, postSigned, retryDelay, retrySchedule, THREAD_EVENT } from '#app/publishing';
 import { type DeliverJob, JOBS, type PublishThreadJob, QUEUES, workerLockOptions } from '#app/queue';
 
-import { sendWebhook } from './webhook-sender.js';
 
 interface Delivery {
   id: string;
@@ -121,7 +120,7 @@ export class PublicationProcessor extends WorkerHost {
     if (delivery.previous_secret && delivery.previous_secret_expires_at && delivery.previous_secret_expires_at > new Date()) {
       secrets.push(delivery.previous_secret);
     }
-    const result = await sendWebhook({
+    const result = await postSigned({
       url: delivery.url,
       secrets,
       messageId: `msg_${delivery.id}`,

@@ -1,23 +1,24 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { resolveWebhookTarget, UnsafeWebhookUrlError, webhookHeaders } from '#app/publishing';
+import { resolveWebhookTarget, UnsafeWebhookUrlError } from './address-safety.js';
+import { webhookHeaders } from './signing.js';
 
 export interface SendResult {
   ok: boolean;
   statusCode: number | null;
   latencyMs: number;
   error: string | null;
+  /** The answer's body, up to `maxResponseBytes`. */
+  body: string;
 }
 
-/** The most of a receiver's answer kept for the delivery record. */
-const MAX_ERROR_BODY = 500;
-
 /**
- * POSTs one signed message. The URL is checked and resolved first, and the connection goes to
- * exactly the checked address (so a DNS answer cannot swap in an internal one in between).
+ * POSTs one message signed the Standard Webhooks way (webhook deliveries, external scorers). The
+ * URL is checked and resolved first, and the connection goes to exactly the checked address (so
+ * a DNS answer cannot swap in an internal one in between).
  */
-export async function sendWebhook(options: {
+export async function postSigned(options: {
   url: string;
   secrets: string[];
   messageId: string;
@@ -26,7 +27,10 @@ export async function sendWebhook(options: {
   body: string;
   timeoutMs: number;
   allowPrivate: boolean;
+  /** How much of the answer to keep (an error message, or a scorer's JSON). */
+  maxResponseBytes?: number;
 }): Promise<SendResult> {
+  const maxBody = options.maxResponseBytes ?? 500;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   let target;
@@ -34,7 +38,7 @@ export async function sendWebhook(options: {
     target = await resolveWebhookTarget(options.url, options.allowPrivate);
   } catch (error) {
     if (!(error instanceof UnsafeWebhookUrlError)) throw error;
-    return { ok: false, statusCode: null, latencyMs: elapsed(), error: `webhook URL ${error.message}` };
+    return { ok: false, statusCode: null, latencyMs: elapsed(), error: `URL ${error.message}`, body: '' };
   }
   const pinned: LookupFunction = (_host, lookupOptions, callback) => {
     if ((lookupOptions as { all?: boolean }).all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
@@ -61,18 +65,19 @@ export async function sendWebhook(options: {
         let answer = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          if (answer.length < MAX_ERROR_BODY) answer += chunk;
+          if (answer.length < maxBody) answer += chunk;
         });
         res.on('end', () => {
           const statusCode = res.statusCode ?? 0;
           const ok = statusCode >= 200 && statusCode < 300;
-          resolve({ ok, statusCode, latencyMs: elapsed(), error: ok ? null : `HTTP ${statusCode}: ${answer.slice(0, MAX_ERROR_BODY)}` });
+          const body = answer.slice(0, maxBody);
+          resolve({ ok, statusCode, latencyMs: elapsed(), error: ok ? null : `HTTP ${statusCode}: ${body.slice(0, 500)}`, body });
         });
-        res.on('error', (error) => resolve({ ok: false, statusCode: res.statusCode ?? null, latencyMs: elapsed(), error: error.message }));
+        res.on('error', (error) => resolve({ ok: false, statusCode: res.statusCode ?? null, latencyMs: elapsed(), error: error.message, body: '' }));
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    req.on('error', (error) => resolve({ ok: false, statusCode: null, latencyMs: elapsed(), error: error.message }));
+    req.on('error', (error) => resolve({ ok: false, statusCode: null, latencyMs: elapsed(), error: error.message, body: '' }));
     req.end(options.body);
   });
 }
