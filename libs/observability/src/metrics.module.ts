@@ -1,8 +1,10 @@
 import { Controller, Get, Global, Header, Module } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Metrics } from './metrics.js';
 import { MetricsCollectors } from './metrics-collectors.js';
 
-/** Prometheus text format, for scraping from the operators' network. */
+/** Prometheus text format, for scraping from the operators' network (not part of the public API). */
+@ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: Metrics) {}

@@ -141,6 +141,9 @@ SELECT r.ord::int AS ord,
   FROM resolved r LEFT JOIN inserted ins ON ins.id = r.id
  ORDER BY r.ord`;
 
+/** Rounds of concurrent article or author creation a store waits out before giving up. */
+const MAX_STORE_ROUNDS = 3;
+
 const CONFLICT_DETAIL: ErrorDetail = { field: 'externalId', problem: 'is already used by a comment with different content' };
 const PARENT_ELSEWHERE_DETAIL: ErrorDetail = { field: 'parentId', problem: 'names a comment of another article' };
 
@@ -239,8 +242,36 @@ export class IngestService {
   /** Stores valid comments with distinct externalIds in one statement and queues the checks due. */
   private async store(siteId: string, dtos: CreateCommentDto[], endpoint: 'single' | 'batch', correlationId?: string): Promise<StoredOutcome[]> {
     const { storeRawAuthorData } = await this.settings.get(siteId);
+    const outcomes: (StoredOutcome | undefined)[] = new Array(dtos.length);
+    let missing = dtos.map((_, index) => index);
+    for (let round = 1; missing.length > 0; round++) {
+      if (round > MAX_STORE_ROUNDS) throw new Error(`${missing.length} comment(s) not stored after ${MAX_STORE_ROUNDS} rounds of concurrent changes`);
+      const rows = await this.storeOnce(siteId, missing.map((index) => dtos[index]), storeRawAuthorData);
+      for (const row of rows) {
+        const index = missing[row.ord - 1];
+        outcomes[index] = row.outcome === 'raced' ? await this.recheck(siteId, dtos[index], row) : row;
+      }
+      // A comment gets no row when a concurrent request created its article or author after this
+      // statement's snapshot; the next round's snapshot sees them.
+      missing = missing.filter((index) => !outcomes[index]);
+    }
+    const stored = outcomes as StoredOutcome[];
+    for (const { outcome } of stored) {
+      if (outcome === 'accepted' || outcome === 'duplicate') this.metrics.commentsIngested.inc({ endpoint, outcome });
+    }
+    // New comments, and stored ones still pending (their first enqueue may have failed), are queued.
+    await this.checks.enqueue(
+      stored
+        .filter((o) => (o.outcome === 'accepted' || o.outcome === 'duplicate') && o.status === 'pending')
+        .map((o) => ({ commentId: o.id!, revision: o.revision! })),
+      correlationId,
+    );
+    return stored;
+  }
+
+  private storeOnce(siteId: string, dtos: CreateCommentDto[], storeRawAuthorData: boolean): Promise<StoredOutcome[]> {
     const column = <T>(pick: (dto: CreateCommentDto) => T | undefined | null) => dtos.map((dto) => pick(dto) ?? null);
-    const rows: StoredOutcome[] = await this.dataSource.query(STORE_SQL, [
+    return this.dataSource.query(STORE_SQL, [
       siteId,
       dtos.map(() => randomUUID()),
       column((d) => d.externalId),
@@ -260,18 +291,6 @@ export class IngestService {
       column((d) => (storeRawAuthorData ? d.author.ip : null)),
       column((d) => d.author.userAgent),
     ]);
-    const outcomes = await Promise.all(rows.map((row, i) => (row.outcome === 'raced' ? this.recheck(siteId, dtos[i], row) : row)));
-    for (const { outcome } of outcomes) {
-      if (outcome === 'accepted' || outcome === 'duplicate') this.metrics.commentsIngested.inc({ endpoint, outcome });
-    }
-    // New comments, and stored ones still pending (their first enqueue may have failed), are queued.
-    await this.checks.enqueue(
-      outcomes
-        .filter((o) => (o.outcome === 'accepted' || o.outcome === 'duplicate') && o.status === 'pending')
-        .map((o) => ({ commentId: o.id!, revision: o.revision! })),
-      correlationId,
-    );
-    return outcomes;
   }
 
   /** The statement's snapshot missed a concurrent insert of the same externalId: look again. */

@@ -51,6 +51,11 @@ export function ApiErrors(...codes: ErrorCode[]) {
   );
 }
 
+/** Documents a successful answer with no body. */
+export function ApiNoContent(description: string) {
+  return ApiResponse({ status: 204, description });
+}
+
 /** Documents a successful answer by example. */
 export function ApiExample(status: number, description: string, example: unknown) {
   return ApiResponse({ status, description, content: { 'application/json': { example } } });

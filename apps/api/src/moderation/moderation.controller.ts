@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { IdPipe } from '../common/ids.js';
-import { ApiErrors, ApiExample } from '../common/openapi.js';
+import { ApiErrors, ApiExample, ApiNoContent } from '../common/openapi.js';
 import { CurrentReviewer, type Reviewer, ReviewerAuth } from '../moderators/reviewer.guard.js';
 import { AuthorsService } from './authors.service.js';
 import { AuditQueryDto, BulkDecisionDto, DecisionDto, QueueQuery, REASON_CODES, StandingDto } from './moderation.dto.js';
@@ -91,6 +91,7 @@ export class ModerationController {
   @Delete('comments/:id/claim')
   @HttpCode(204)
   @ApiOperation({ summary: 'Release your claim' })
+  @ApiNoContent('Released (or it was not yours)')
   @ApiErrors('unauthorized', 'forbidden', 'not_found')
   release(@CurrentReviewer() reviewer: Reviewer, @Param('id', commentId) id: string): Promise<void> {
     return this.review.release(reviewer, id);

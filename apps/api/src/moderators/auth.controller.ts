@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nes
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiError } from '../common/api-error.js';
-import { ApiErrors, ApiExample } from '../common/openapi.js';
+import { ApiErrors, ApiExample, ApiNoContent } from '../common/openapi.js';
 import { clearSessionCookie, readCookie, SESSION_COOKIE, setSessionCookie } from './cookies.js';
 import { LoginDto } from './moderators.dto.js';
 import { ReviewerGuard } from './reviewer.guard.js';
@@ -48,6 +48,7 @@ export class AuthController {
   @HttpCode(204)
   @UseGuards(ReviewerGuard)
   @ApiOperation({ summary: 'End the session' })
+  @ApiNoContent('Logged out; the cookie is cleared')
   @ApiErrors('unauthorized', 'forbidden')
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const token = readCookie(req, SESSION_COOKIE);

@@ -7,7 +7,7 @@ import { generateWebhookSecret, resolveWebhookTarget, UnsafeWebhookUrlError } fr
 import { SiteAdminAuth } from '../auth/guards.js';
 import { ApiError } from '../common/api-error.js';
 import { IdPipe } from '../common/ids.js';
-import { ApiErrors, ApiExample } from '../common/openapi.js';
+import { ApiErrors, ApiExample, ApiNoContent } from '../common/openapi.js';
 import { SitesService } from '../sites/sites.service.js';
 import { SetExternalScorerDto } from './external-scorer.dto.js';
 
@@ -71,6 +71,7 @@ export class ExternalScorerController {
   @Delete()
   @HttpCode(204)
   @ApiOperation({ summary: 'Stop asking the external scorer' })
+  @ApiNoContent('Removed')
   @ApiErrors('unauthorized', 'forbidden', 'not_found')
   async remove(@Param('siteId', siteId) site: string): Promise<void> {
     await this.sites.get(site);
