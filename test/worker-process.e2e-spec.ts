@@ -31,15 +31,9 @@ describe('the worker and API processes', () => {
     it('lets in-flight jobs finish, then exits; the rest is decided exactly once after a restart', async () => {
       const site = await createSite(stack);
       const total = 600;
-      const ids: string[] = [];
-      for (let i = 0; i < total; i++) {
-        const response = await request(stack.http)
-          .post('/v1/comments')
-          .set('Authorization', `Bearer ${site.apiKey}`)
-          .send(commentPayload({ body: `Comment number ${i}: the bridge should have been finished years ago.` }))
-          .expect(202);
-        ids.push(response.body.id);
-      }
+      const comments = Array.from({ length: total }, (_, i) => commentPayload({ body: `Comment number ${i}: the bridge should have been finished years ago.` }));
+      const stored = await request(stack.http).post('/v1/comments/batch').set('Authorization', `Bearer ${site.apiKey}`).send({ comments }).expect(200);
+      expect(stored.body.accepted).toBe(total);
       const env = { ...process.env, LOG_LEVEL: 'info', QUEUE_PREFIX: stack.queuePrefix, WORKER_PORT: String(freePort()), MODERATION_CONCURRENCY: '16' };
       const decided = async () =>
         Number((await stack.db.query(`SELECT count(*) FROM decisions d JOIN comments c ON c.id = d.comment_id WHERE c.site_id = $1`, [site.id]))[0].count);
