@@ -248,6 +248,32 @@ describe('moderator review API', () => {
       await bo.agent.get(`/v1/moderation/authors/${authorId}`).expect(200);
     });
 
+    it('bans with removal of published comments: taken down and republished', async () => {
+      const author = { id: unique('published-troll'), name: 'Published Troll' };
+      const site = await createSite(stack, 'Post-moderated site');
+      const accepted = await request(stack.http).post('/v1/comments').set(bearer(site.apiKey)).send(commentPayload({ author, articleId: 'ban-article' })).expect(202);
+      expect((await waitForDecision(stack, site.apiKey, accepted.body.id)).status).toBe('approved');
+      const [author_] = await stack.db.query('SELECT id FROM authors WHERE site_id = $1 AND external_id = $2', [site.id, author.id]);
+      const [{ thread_version: before }] = await stack.db.query(`SELECT thread_version FROM articles WHERE site_id = $1 AND external_id = 'ban-article'`, [site.id]);
+      await request(stack.http).post(`/v1/moderation/authors/${author_.id}/standing`).set(bearer(site.apiKey)).send({ standing: 'banned', reason: 'Spam ring', removePublished: true }).expect(200);
+      expect((await request(stack.http).get(`/v1/comments/${accepted.body.id}`).set(bearer(site.apiKey))).body.status).toBe('rejected');
+      const [{ thread_version: after }] = await stack.db.query(`SELECT thread_version FROM articles WHERE site_id = $1 AND external_id = 'ban-article'`, [site.id]);
+      expect(Number(after)).toBeGreaterThan(Number(before));
+    });
+
+    it('clears the reported queue once a moderator decides, until new reports come', async () => {
+      const site = await createSite(stack, 'Reported site');
+      const accepted = await request(stack.http).post('/v1/comments').set(bearer(site.apiKey)).send(commentPayload()).expect(202);
+      await waitForDecision(stack, site.apiKey, accepted.body.id);
+      await request(stack.http).post(`/v1/comments/${accepted.body.id}/reports`).set(bearer(site.apiKey)).send({ reason: 'offensive', reporterId: 'r1' }).expect(201);
+      const reported = () => request(stack.http).get('/v1/moderation/queue').query({ status: 'reported' }).set(bearer(site.apiKey)).expect(200);
+      expect((await reported()).body.items.map((i: { id: string }) => i.id)).toEqual([accepted.body.id]);
+      await request(stack.http).post(`/v1/moderation/comments/${accepted.body.id}/decision`).set(bearer(site.apiKey)).send({ action: 'approve' }).expect(200);
+      expect((await reported()).body).toMatchObject({ items: [], counts: { reported: 0 } });
+      await request(stack.http).post(`/v1/comments/${accepted.body.id}/reports`).set(bearer(site.apiKey)).send({ reason: 'spam', reporterId: 'r2' }).expect(201);
+      expect((await reported()).body.items.map((i: { id: string }) => i.id)).toEqual([accepted.body.id]);
+    });
+
     it('queries the audit log per moderator', async () => {
       const mine = await ann.agent.get('/v1/moderation/audit').query({ actor: `moderator:${ann.id}` }).expect(200);
       expect(mine.body.items.length).toBeGreaterThan(0);

@@ -1129,6 +1129,7 @@ function authorPanel(data) {
   ];
   const current = author.trust ?? '';
   const rejectHeld = h('input', { type: 'checkbox', id: `${formId}-reject-held`, disabled: current !== 'banned' });
+  const removePublished = h('input', { type: 'checkbox', id: `${formId}-remove-published`, disabled: current !== 'banned' });
   const reason = h('input', { type: 'text', id: `${formId}-reason`, maxlength: 500, required: true, autocomplete: 'off' });
   const message = h('p', { class: 'form-message', role: 'alert', hidden: true });
   const form = h(
@@ -1139,11 +1140,14 @@ function authorPanel(data) {
       onsubmit: (event) => {
         event.preventDefault();
         const chosen = form.querySelector('input[name="standing"]:checked')?.value ?? '';
-        setStanding(author, chosen || null, reason.value.trim(), rejectHeld.checked && chosen === 'banned', { form, message, reason });
+        const removal = chosen === 'banned' ? { rejectHeld: rejectHeld.checked, removePublished: removePublished.checked } : {};
+        setStanding(author, chosen || null, reason.value.trim(), removal, { form, message, reason });
       },
       onchange: (event) => {
-        if (event.target.name === 'standing') rejectHeld.disabled = event.target.value !== 'banned';
-        if (rejectHeld.disabled) rejectHeld.checked = false;
+        for (const box of [rejectHeld, removePublished]) {
+          if (event.target.name === 'standing') box.disabled = event.target.value !== 'banned';
+          if (box.disabled) box.checked = false;
+        }
       },
     },
     h(
@@ -1163,6 +1167,7 @@ function authorPanel(data) {
         ),
       ),
       h('label', { class: 'check' }, rejectHeld, ' Also reject their held comments'),
+      h('label', { class: 'check' }, removePublished, ' Also take down their published comments'),
       h('label', { for: reason.id, text: 'Reason (required, kept in the audit trail)' }),
       h('div', { class: 'inline' }, reason, h('button', { type: 'submit', class: 'btn btn-primary btn-sm', text: 'Apply standing' })),
       message,
@@ -1192,7 +1197,7 @@ function authorPanel(data) {
   ];
 }
 
-async function setStanding(author, standing, reason, rejectHeldComments, { form, message, reason: reasonInput }) {
+async function setStanding(author, standing, reason, removal, { form, message, reason: reasonInput }) {
   if (!reason) {
     message.hidden = false;
     message.textContent = 'Give a reason: it is kept in the audit trail.';
@@ -1202,12 +1207,12 @@ async function setStanding(author, standing, reason, rejectHeldComments, { form,
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
   try {
-    const body = { standing, reason };
-    if (standing === 'banned') body.rejectHeld = rejectHeldComments;
+    const body = { standing, reason, ...removal };
     const updated = await post(`/v1/moderation/authors/${enc(author.id)}/standing`, body);
     const trust = updated?.trust ?? updated?.author?.trust ?? standing;
     announce(`${author.name || 'The author'} is now ${standing ? TRUST_LABELS[standing] ?? standing : 'in normal standing'}.`);
-    toast(`${author.name || 'Author'}: ${standing ? TRUST_LABELS[standing] : 'normal standing'}${rejectHeldComments ? ', held comments rejected' : ''}.`, 'ok');
+    const removed = [removal.rejectHeld && 'held comments rejected', removal.removePublished && 'published comments taken down'].filter(Boolean);
+    toast(`${author.name || 'Author'}: ${standing ? TRUST_LABELS[standing] : 'normal standing'}${removed.length ? `, ${removed.join(', ')}` : ''}.`, 'ok');
     for (const item of state.items) if (item.author?.id === author.id) item.author = { ...item.author, trust };
     if (state.detail?.author?.id === author.id) state.detail.author = { ...state.detail.author, trust };
     state.author = null;
@@ -1215,7 +1220,7 @@ async function setStanding(author, standing, reason, rejectHeldComments, { form,
     renderDetail();
     const details = els.detail.querySelector('.author-more');
     if (details) details.open = true; // reloads the history, now with this change
-    if (rejectHeldComments) poll();
+    if (removal.rejectHeld || removal.removePublished) poll();
     else renderQueue();
   } catch (error) {
     message.hidden = false;

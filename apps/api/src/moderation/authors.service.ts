@@ -84,13 +84,18 @@ export class AuthorsService {
         subjectType: 'author',
         subjectId: id,
         before: { standing: current.trust },
-        after: { standing: dto.standing, rejectHeld: dto.standing === 'banned' && dto.rejectHeld === true },
+        after: {
+          standing: dto.standing,
+          rejectHeld: dto.standing === 'banned' && dto.rejectHeld === true,
+          removePublished: dto.standing === 'banned' && dto.removePublished === true,
+        },
         reason: dto.reason,
       });
-      if (dto.standing === 'banned' && dto.rejectHeld) {
+      const statuses = dto.standing === 'banned' ? [...(dto.rejectHeld ? ['held', 'pending'] : []), ...(dto.removePublished ? ['approved'] : [])] : [];
+      if (statuses.length > 0) {
         const waiting: { id: string }[] = await tx.query(
-          `SELECT id FROM comments WHERE author_id = $1 AND status IN ('held', 'pending') ORDER BY created_at`,
-          [id],
+          `SELECT id FROM comments WHERE author_id = $1 AND status = ANY($2::text[]) ORDER BY created_at`,
+          [id, statuses],
         );
         for (const { id: commentId } of waiting) {
           const comment = await this.review.lock(tx, reviewer, commentId);

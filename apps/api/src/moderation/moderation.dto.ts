@@ -101,6 +101,11 @@ export class StandingDto {
   @IsOptional()
   @IsBoolean()
   rejectHeld?: boolean;
+
+  @ApiPropertyOptional({ description: 'With a ban: also take down every comment of theirs that is published (their threads are republished)' })
+  @IsOptional()
+  @IsBoolean()
+  removePublished?: boolean;
 }
 
 export class AuditQueryDto {

@@ -39,8 +39,9 @@ const QUEUE_FILTER: Record<ReviewQueue, string> = {
   pending: `c.status = 'pending'`,
   approved: `c.status = 'approved'`,
   rejected: `c.status = 'rejected'`,
-  // Readers flagged it, and it is (or was about to be) visible: approved, or held back by the reports.
-  reported: `c.report_count > 0 AND c.status IN ('approved', 'held')`,
+  // Readers flagged it since a moderator last decided on it, and it is (or was about to be)
+  // visible: approved, or held back by the reports.
+  reported: `c.report_count > c.reports_reviewed AND c.status IN ('approved', 'held')`,
 };
 
 const DEFAULT_LIMIT = 50;

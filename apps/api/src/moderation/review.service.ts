@@ -134,7 +134,7 @@ export class ReviewService {
     const status = STATUS_AFTER[action];
     const [changed] = await updateRows<{ was_published: boolean }>(
       tx,
-      `UPDATE comments c SET status = $2, updated_at = now(),
+      `UPDATE comments c SET status = $2, updated_at = now(), reports_reviewed = c.report_count,
               published_revision = CASE WHEN $2 = 'approved' THEN c.revision ELSE NULL END
          FROM (SELECT published_revision IS NOT NULL AS was_published FROM comments WHERE id = $1) before
         WHERE c.id = $1
