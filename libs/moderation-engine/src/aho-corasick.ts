@@ -14,7 +14,8 @@ export class AhoCorasick {
   /** Column of each ASCII code in `transitions`, -1 when no pattern contains it. */
   private readonly asciiColumn = new Int16Array(128).fill(-1);
   private readonly width: number;
-  private readonly transitions: Int32Array;
+  /** 16-bit when the states fit: half the table keeps more of it in the CPU cache. */
+  private readonly transitions: Int16Array | Int32Array;
   private readonly failure: Int32Array;
   /** Length of the pattern prefix each state stands for. */
   private readonly depths: Int32Array;
@@ -59,7 +60,8 @@ export class AhoCorasick {
       }
     }
     this.width = Math.max(asciiCodes.length, 1);
-    this.transitions = new Int32Array(this.stateCount * this.width);
+    const cells = this.stateCount * this.width;
+    this.transitions = this.stateCount <= 0x7fff ? new Int16Array(cells) : new Int32Array(cells);
     this.failure = new Int32Array(this.stateCount);
 
     // Breadth first, so that a state's failure target (shallower) is complete before it.
@@ -105,6 +107,10 @@ export class AhoCorasick {
       if (next !== undefined) return next;
       if (at === AhoCorasick.ROOT) return AhoCorasick.ROOT;
     }
+  }
+
+  hasOutput(state: number): boolean {
+    return this.outputStart[state] !== this.outputStart[state + 1];
   }
 
   depth(state: number): number {

@@ -1,5 +1,5 @@
 import { findLinks, type Link } from './links.js';
-import { normalise, type NormalisedText } from './normalise.js';
+import { Normaliser, type NormalisedText } from './normalise.js';
 import { severer, type EvaluationContext, type Phase, type PhaseOutcome } from './phase.js';
 import { AuthorPhase } from './phases/author.js';
 import { LengthPhase } from './phases/length.js';
@@ -24,6 +24,12 @@ export interface EngineOptions {
 }
 
 const NORMALISE_PHASE = 'normalise';
+
+/**
+ * One for all engines: its results are valid until the next evaluation, which is all a verdict
+ * needs, and its buffers grow once to the longest comment rather than once per engine.
+ */
+const normaliser = new Normaliser();
 
 /** Scores are sums of weights: rounding keeps 0.30000000000000004 out of the audit. */
 function rounded(scores: Readonly<Record<string, number>>): Record<string, number> {
@@ -53,7 +59,7 @@ class Evaluation implements EvaluationContext {
       const known = this.scores[name] ?? 0;
       this.scores[name] = how === 'add' ? Math.min(1, known + score) : Math.max(known, score);
     }
-    for (const [name, spans] of outcome.scoreSpans) {
+    for (const [name, spans] of outcome.scoreSpans ?? []) {
       this.scoreSpans.set(name, [...(this.scoreSpans.get(name) ?? []), ...spans]);
     }
   }
@@ -104,7 +110,7 @@ export class ModerationEngine {
     // A body over twice maxLength UTF-16 units is over maxLength code points, and rejected by
     // the length phase: its tail need not be normalised.
     const { body } = input;
-    const text = normalise(body.length > 2 * this.policy.maxLength ? body.slice(0, 2 * this.policy.maxLength) : body);
+    const text = normaliser.run(body.length > 2 * this.policy.maxLength ? body.slice(0, 2 * this.policy.maxLength) : body);
     const evaluation = new Evaluation(input, text);
     const results: PhaseResult[] = [this.result(NORMALISE_PHASE, undefined, [], {}, started)];
 

@@ -10,13 +10,23 @@ export interface Link {
 }
 
 /*
- * A link is either written with a scheme or "www.", or is a bare host name whose last label is
- * a real top-level domain (bit.ly/x, evil.co.uk). The label and label-count bounds keep the
- * scan linear on hostile input such as "a.a.a.a…" or "a-a-a-a…".
+ * A link is either written with a scheme or "www.", or is a bare host name (bit.ly/x,
+ * evil.co.uk). The label and label-count bounds keep the scan linear on hostile input such as
+ * "a.a.a.a…" or "a-a-a-a…".
  */
 const LINK = /\b(?:https?:\/\/|www\.)[^\s<>"'`]+|\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,24}\b(?:\/[^\s<>"'`]*)?/gi;
 const TRAILING_PUNCTUATION = /[.,;:!?)\]}'"]+$/u;
 const UPPER_CASE_START = /^[A-Z]/u;
+
+/**
+ * A bare host name is only taken for a link when a path follows it or its top-level domain is
+ * one that links are commonly written with: with hundreds of top-level domains, most run-on
+ * sentences ("a dream.love it", "for her.my mother") would otherwise be links.
+ */
+const BARE_LINK_TLDS = new Set(
+  ('com net org info biz edu gov io co ly gl gd cc to me tv ai gg xyz online site top club shop app dev ' +
+    'ru cn uk de fr nl eu us ca au in br es pl ua tk ml ga cf gq').split(' '),
+);
 
 const isAsciiAlnum = (code: number): boolean =>
   (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
@@ -44,7 +54,8 @@ export function findLinks(body: string): Link[] {
     if (bare) {
       // "said.It was" is a missing space after a full stop, not a link to said.it.
       const afterFirstDot = text.slice(text.indexOf('.') + 1);
-      if (!parsed.isIcann || parsed.domain === null || UPPER_CASE_START.test(afterFirstDot)) continue;
+      const likelyLink = text.includes('/') || BARE_LINK_TLDS.has(parsed.publicSuffix?.split('.').at(-1) ?? '');
+      if (!parsed.isIcann || parsed.domain === null || UPPER_CASE_START.test(afterFirstDot) || !likelyLink) continue;
     }
     links.push({ start, end: start + text.length, text, hostname });
   }

@@ -52,6 +52,24 @@ describe('normalise', () => {
     }
   });
 
+  it('makes room for code points that fold to many letters', () => {
+    const norm = normalise(`${'ﷺ'.repeat(200)} f*ck`);
+    expect(norm.text.endsWith(' f*ck')).toBe(true);
+    expect(norm.length).toBeGreaterThan(200 * 18);
+  });
+
+  it('counts what the spam signals need while folding', () => {
+    expect(normalise('HELLO wörld 42 a@b !!!!!!').stats).toEqual({
+      letters: 12,
+      upperLetters: 5,
+      digits: 2,
+      atSigns: 1,
+      longestRunStart: 19,
+      longestRunEnd: 25,
+      longestAlnumRun: 5,
+    });
+  });
+
   it('gives the same fingerprint to texts that differ only in case, spacing and evasions', () => {
     expect(textFingerprint('Buy  CHEAP pills!!!')).toBe(textFingerprint('buy cheap pills'));
     expect(textFingerprint('Buy cheap p1lls')).toBe(textFingerprint('buy cheap pills'));

@@ -45,7 +45,8 @@ export class PhaseOutcome {
   action?: VerdictAction;
   readonly reasons: Reason[] = [];
   readonly scores: Record<string, number> = {};
-  readonly scoreSpans = new Map<string, Span[]>();
+  /** The spans behind each score; made on first use, as most phases of most comments score nothing. */
+  scoreSpans?: Map<string, Span[]>;
 
   constructor(private readonly phase: string) {}
 
@@ -64,10 +65,17 @@ export class PhaseOutcome {
     this.reasons.push({ code, category, phase: this.phase, message, spans, effect, ...(ref === undefined ? {} : { ref }) });
   }
 
+  /** A `score` reason, whose weight goes to the score of its category. */
+  scored(draft: ReasonDraft, weight: number): void {
+    this.score(draft.category, weight, draft.spans);
+    this.add(draft, 'score');
+  }
+
   /** Adds `weight` to the score `key`, with the spans that earned it. */
   score(key: string, weight: number, spans: readonly Span[] = []): void {
     this.scores[key] = (this.scores[key] ?? 0) + weight;
     if (spans.length > 0) {
+      this.scoreSpans ??= new Map();
       const known = this.scoreSpans.get(key);
       if (known === undefined) this.scoreSpans.set(key, [...spans]);
       else known.push(...spans);

@@ -62,6 +62,9 @@ export const DEFAULT_POLICY: SitePolicy = deepFreeze({
     sexual: { hold: 0.5 },
     self_harm: { hold: 0.3 },
     spam: { hold: 0.5 },
+    // The built-in toxicity model's overall score: calibrated, so 0.5 means even odds that
+    // moderators would call it toxic. Holding (not rejecting) leaves the call to a person.
+    toxicity: { hold: 0.5 },
   },
 });
 
@@ -69,6 +72,8 @@ export const DEFAULT_POLICY: SitePolicy = deepFreeze({
 const LIMITS = {
   listEntries: 5_000,
   termLength: 100,
+  /** All terms of wordList and allowList together: the automaton has about one state per character. */
+  listCharacters: 100_000,
   rules: 200,
   conditionsPerRule: 20,
   regexLength: 2_000,
@@ -296,6 +301,12 @@ function checkPolicy(policy: JsonObject, c: PolicyChecker): void {
   if (c.array(policy.allowList, 'allowList', LIMITS.listEntries)) {
     policy.allowList.forEach((term, index) => checkTerm(term, `allowList[${index}]`, c));
   }
+  const terms = [
+    ...(Array.isArray(policy.wordList) ? policy.wordList.map((entry) => (isObject(entry) ? entry.term : undefined)) : []),
+    ...(Array.isArray(policy.allowList) ? policy.allowList : []),
+  ];
+  const termCharacters = terms.reduce((sum: number, term) => sum + (typeof term === 'string' ? term.length : 0), 0);
+  if (termCharacters > LIMITS.listCharacters) c.report('wordList', `and allowList together hold ${termCharacters} characters of terms (at most ${LIMITS.listCharacters})`);
   c.oneOf(policy.directedInsultAction, 'directedInsultAction', ['hold', 'reject']);
   checkRules(policy.rules, c);
   c.number(policy.ruleTimeBudgetMs, 'ruleTimeBudgetMs', 0.001, 1_000);

@@ -28,6 +28,8 @@ describe('spam signals', () => {
 
     it('does not take run-on sentences, file names or e-mail domains for links', () => {
       expect(reasonCodes(evaluate('He said.It was late. See readme.txt or mail me@site.com'))).not.toContain('spam.link');
+      expect(reasonCodes(evaluate('Such a dream.love it, for her.my mother'))).not.toContain('spam.link');
+      expect(reasonCodes(evaluate('see lovely.life/offer or is.gd and t.co'))).toContain('spam.link');
     });
   });
 

@@ -20,6 +20,14 @@ export interface TermHit {
   to: number;
 }
 
+/** Hit i is pattern[i] at [from[i], to[i]), for i < count. */
+export interface TermHits {
+  count: number;
+  pattern: Int32Array;
+  from: Int32Array;
+  to: Int32Array;
+}
+
 /** Why a term cannot be matched, or undefined when it can. */
 export function termProblem(term: string): string | undefined {
   const folded = normalise(term);
@@ -79,6 +87,7 @@ export class TermMatcher {
   private runLength = new Int32Array(256);
   private active = new Int32Array(MAX_ACTIVE_STATES);
   private nextActive = new Int32Array(MAX_ACTIVE_STATES);
+  private readonly hits: TermHits = { count: 0, pattern: new Int32Array(64), from: new Int32Array(64), to: new Int32Array(64) };
 
   constructor(patterns: readonly TermPattern[]) {
     const letters: string[] = [];
@@ -90,17 +99,21 @@ export class TermMatcher {
     this.automaton = new AhoCorasick(letters);
   }
 
-  findAll(norm: NormalisedText): TermHit[] {
+  /** The hits in `norm`, in arrays that the next call reuses. */
+  findAll(norm: NormalisedText): TermHits {
     const { codes, flags } = norm;
     const n = codes.length;
     if (this.runStart.length < n) {
       this.runStart = new Int32Array(n);
       this.runLength = new Int32Array(n);
     }
-    const hits: TermHit[] = [];
+    const hits = this.hits;
+    hits.count = 0;
     const automaton = this.automaton;
+    // The hot loop keeps everything it touches per character in locals.
+    const { runStart, runLength } = this;
+    let state = AhoCorasick.ROOT;
     let activeCount = 1;
-    this.active[0] = AhoCorasick.ROOT;
     let position = 0;
     for (let i = 0; i < n; position++) {
       const code = codes[i];
@@ -109,18 +122,20 @@ export class TermMatcher {
       if (flag !== ANY_LETTER) {
         while (runEnd < n && codes[runEnd] === code && flags[runEnd] === flag) runEnd++;
       }
-      this.runStart[position] = i;
-      this.runLength[position] = runEnd - i;
+      runStart[position] = i;
+      runLength[position] = runEnd - i;
       i = runEnd;
 
       if (flag === 0 && activeCount === 1) {
-        const state = automaton.step(this.active[0], code);
-        this.active[0] = state;
-        if (automaton.firstOutput(state) !== automaton.endOutput(state)) this.collect(state, position, norm, hits);
+        state = automaton.step(state, code);
+        if (automaton.hasOutput(state)) this.collect(state, position, norm, hits.count);
         continue;
       }
+      if (activeCount === 1) this.active[0] = state;
       activeCount = this.stepAmbiguous(activeCount, code, flag);
-      for (let k = 0; k < activeCount; k++) this.collect(this.active[k], position, norm, hits);
+      const firstHitHere = hits.count;
+      for (let k = 0; k < activeCount; k++) this.collect(this.active[k], position, norm, firstHitHere);
+      state = this.active[0];
     }
     return hits;
   }
@@ -148,8 +163,12 @@ export class TermMatcher {
     return count;
   }
 
-  /** Records the patterns ending in `state` at `position` whose boundaries and runs agree. */
-  private collect(state: number, position: number, norm: NormalisedText, hits: TermHit[]): void {
+  /**
+   * Records the patterns ending in `state` at `position` whose boundaries and runs agree.
+   * Several active states can report the same pattern here: hits from `firstHitHere` on are
+   * this position's.
+   */
+  private collect(state: number, position: number, norm: NormalisedText, firstHitHere: number): void {
     const { codes } = norm;
     const automaton = this.automaton;
     for (let o = automaton.firstOutput(state); o < automaton.endOutput(state); o++) {
@@ -165,10 +184,31 @@ export class TermMatcher {
         while (to < codes.length && codes[to] !== SPACE) to++;
       }
       if (!this.runsAgree(term, first)) continue;
-      // Several active states can report the same pattern at the same place.
-      if (hits.some((hit) => hit.pattern === pattern && hit.from === from)) continue;
-      hits.push({ pattern, from, to });
+      if (!this.isRecordedSince(firstHitHere, pattern, from)) this.record(pattern, from, to);
     }
+  }
+
+  private isRecordedSince(firstHit: number, pattern: number, from: number): boolean {
+    const { count, pattern: patterns, from: starts } = this.hits;
+    for (let i = firstHit; i < count; i++) if (patterns[i] === pattern && starts[i] === from) return true;
+    return false;
+  }
+
+  private record(pattern: number, from: number, to: number): void {
+    const hits = this.hits;
+    if (hits.count === hits.pattern.length) {
+      const grow = (array: Int32Array): Int32Array => {
+        const grown = new Int32Array(array.length * 2);
+        grown.set(array);
+        return grown;
+      };
+      hits.pattern = grow(hits.pattern);
+      hits.from = grow(hits.from);
+      hits.to = grow(hits.to);
+    }
+    hits.pattern[hits.count] = pattern;
+    hits.from[hits.count] = from;
+    hits.to[hits.count++] = to;
   }
 
   /**

@@ -5,7 +5,7 @@ import { type CommentStatus, type ReportReason, updateRows } from '#app/database
 import type { Reason } from '#app/moderation-engine';
 import { announceDecision, recordThreadChange } from '#app/publishing';
 import { ApiError } from '../common/api-error.js';
-import { isUuid } from '../common/ids.js';
+import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { SiteSettingsCache } from '../sites/site-settings.cache.js';
 import { ModerationQueueService } from './moderation-queue.service.js';
 import type { CommentPage, CommentView, ListCommentsQuery, ReportCommentDto } from './comments.dto.js';
@@ -33,24 +33,6 @@ type ViewRow = CommentView & { cursor_time?: string };
 function toView({ cursor_time: _cursor, ...view }: ViewRow): CommentView {
   return view;
 }
-
-/** Opaque page cursor: the (created_at, id) of the last comment of the previous page. */
-function encodeCursor(row: ViewRow): string {
-  return Buffer.from(JSON.stringify([row.cursor_time, row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && !Number.isNaN(Date.parse(value[0])) && isUuid(value[1])) {
-      return value as [string, string];
-    }
-  } catch {
-    // fall through: any malformed cursor gets the same clear error
-  }
-  throw ApiError.invalid('cursor', 'is not a cursor this API returned');
-}
-
 @Injectable()
 export class CommentsService {
   constructor(
@@ -95,7 +77,8 @@ export class CommentsService {
       params,
     );
     const page = rows.slice(0, limit);
-    return { items: page.map(toView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+    const last = page[page.length - 1];
+    return { items: page.map(toView), nextCursor: rows.length > limit ? encodeCursor(last.cursor_time!, last.id) : null };
   }
 
   /**

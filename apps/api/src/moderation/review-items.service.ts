@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthorTrust, Reason } from '#app/moderation-engine';
 import { ApiError } from '../common/api-error.js';
+import { decodeCursor, encodeCursor, isNumber, isTimestamp } from '../common/cursor.js';
 import { canReview, type Reviewer } from '../moderators/reviewer.guard.js';
 import type { QueueQuery, ReviewQueue } from './moderation.dto.js';
 
@@ -107,9 +108,7 @@ export class ReviewItemsService {
       score: ['COALESCE(d.top_score, 0)', 'DESC'],
     }[sort];
     if (query.cursor) {
-      const [key, id] = decodeCursor(query.cursor);
-      const keyValid = sort === 'score' ? Number.isFinite(Number(key)) : !Number.isNaN(Date.parse(key));
-      if (!keyValid) throw ApiError.invalid('cursor', `is not a cursor of the ${sort} order`);
+      const [key, id] = decodeCursor(query.cursor, sort === 'score' ? isNumber : isTimestamp);
       params.push(key, id);
       const keyCast = sort === 'score' ? 'float8' : 'timestamptz';
       where.push(`(${sortKey}, c.id) ${direction === 'ASC' ? '>' : '<'} ($${params.length - 1}::${keyCast}, $${params.length}::uuid)`);
@@ -177,20 +176,4 @@ export class ReviewItemsService {
 
 function toItem({ score: _score, created_key: _key, ...row }: ItemRow, reviewer: Reviewer): ReviewItem {
   return { ...row, claim: row.claim ? { ...row.claim, mine: row.claim.by === reviewer.actor } : null };
-}
-
-function encodeCursor(key: string, id: string): string {
-  return Buffer.from(JSON.stringify([key, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && /^[0-9a-f-]{36}$/i.test(value[1])) {
-      return value as [string, string];
-    }
-  } catch {
-    // fall through to the one clear error
-  }
-  throw ApiError.invalid('cursor', 'is not a cursor this API returned');
 }

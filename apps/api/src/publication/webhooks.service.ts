@@ -8,6 +8,7 @@ import { updateRows } from '#app/database';
 import { deliveryJobOptions, generateWebhookSecret, resolveWebhookTarget, UnsafeWebhookUrlError } from '#app/publishing';
 import { JOBS, QUEUES } from '#app/queue';
 import { ApiError } from '../common/api-error.js';
+import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import type { DeliveriesQuery, SetWebhookDto } from './webhooks.dto.js';
 
 export interface WebhookView {
@@ -84,7 +85,7 @@ export class WebhooksService {
     );
     const page = rows.slice(0, limit).map(({ cursor_time: _c, ...row }: { cursor_time: string }) => row);
     const last = rows[limit - 1];
-    return { items: page, nextCursor: rows.length > limit ? Buffer.from(JSON.stringify([last.cursor_time, last.id])).toString('base64url') : null };
+    return { items: page, nextCursor: rows.length > limit ? encodeCursor(last.cursor_time, last.id) : null };
   }
 
   /** One delivery with every attempt and the payload it carries. */
@@ -142,14 +143,4 @@ export class WebhooksService {
       throw ApiError.invalid('url', error.message);
     }
   }
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && !Number.isNaN(Date.parse(value[0])) && /^[0-9a-f-]{36}$/i.test(value[1])) return value as [string, string];
-  } catch {
-    // fall through to the one clear error
-  }
-  throw ApiError.invalid('cursor', 'is not a cursor this API returned');
 }

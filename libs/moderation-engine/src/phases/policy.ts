@@ -1,17 +1,23 @@
 import { isReasonCategory } from '../categories.js';
 import { PhaseOutcome, type EvaluationContext, type Phase } from '../phase.js';
-import type { SitePolicy } from '../policy-types.js';
+import type { SitePolicy, Threshold } from '../policy-types.js';
 
 /** The site's thresholds over the scores gathered so far, then pre-moderation. */
 export class PolicyPhase implements Phase {
   readonly name = 'policy';
   readonly scoreMerge = 'add';
 
-  constructor(private readonly policy: Pick<SitePolicy, 'thresholds' | 'mode'>) {}
+  private readonly thresholds: [string, Threshold][];
+  private readonly mode: SitePolicy['mode'];
+
+  constructor(policy: Pick<SitePolicy, 'thresholds' | 'mode'>) {
+    this.thresholds = Object.entries(policy.thresholds);
+    this.mode = policy.mode;
+  }
 
   run({ scores, scoreSpans }: EvaluationContext): PhaseOutcome {
     const outcome = new PhaseOutcome(this.name);
-    for (const [name, { hold, reject }] of Object.entries(this.policy.thresholds)) {
+    for (const [name, { hold, reject }] of this.thresholds) {
       const score = scores[name];
       if (score === undefined) continue;
       const reached = reject !== undefined && score >= reject ? 'reject' : hold !== undefined && score >= hold ? 'hold' : undefined;
@@ -29,7 +35,7 @@ export class PolicyPhase implements Phase {
         reached,
       );
     }
-    if (this.policy.mode === 'pre' && outcome.action !== 'reject') {
+    if (this.mode === 'pre' && outcome.action !== 'reject') {
       outcome.hold({ code: 'policy.premoderation', category: 'policy', message: 'The site pre-moderates every comment' });
     }
     return outcome;

@@ -6,7 +6,7 @@ import type { NumericTest, RegexCondition, Rule, RuleCondition, SitePolicy } fro
 import type { Span } from '../types.js';
 
 /** Weight of a `score` rule that does not give one. */
-export const DEFAULT_RULE_WEIGHT = 0.25;
+const DEFAULT_RULE_WEIGHT = 0.25;
 
 /**
  * Compiles a rule's regular expression with RE2 (re2js), whose matching time is linear in the
@@ -143,8 +143,8 @@ export class RulesPhase implements Phase {
         const spans = this.rules[index].match(context);
         if (spans === undefined) continue;
         const draft = { code: 'rule.match', category: rule.category, message: rule.message, spans, ref: rule.id };
-        if (rule.action === 'score') outcome.score(rule.category, rule.weight ?? DEFAULT_RULE_WEIGHT, spans);
-        outcome.add(draft, rule.action);
+        if (rule.action === 'score') outcome.scored(draft, rule.weight ?? DEFAULT_RULE_WEIGHT);
+        else outcome.add(draft, rule.action);
         // A reject ends the run: later rules could not change the verdict.
         if (rule.action === 'reject') break;
       } catch (error) {

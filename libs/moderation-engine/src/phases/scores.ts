@@ -9,6 +9,7 @@ import type { CommentInput, Span } from '../types.js';
  */
 export interface Scorer {
   readonly name: string;
+  /** `text` is only valid during the call (the engine reuses its arrays): copy what you keep. */
   score(text: NormalisedText, input: CommentInput): ScorerResult;
 }
 

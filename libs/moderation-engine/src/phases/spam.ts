@@ -1,12 +1,6 @@
-import {
-  findCryptoAddresses,
-  findEmails,
-  findMoneyPromises,
-  findPhoneNumbers,
-  profileBody,
-  type BodyProfile,
-} from '../content-signals.js';
+import { findCryptoAddresses, findEmails, findMoneyPromises, findPhoneNumbers } from '../content-signals.js';
 import { DomainSet } from '../links.js';
+import type { TextStats } from '../normalise.js';
 import { PhaseOutcome, type EvaluationContext, type Phase } from '../phase.js';
 import type { SitePolicy, SpamPolicy } from '../policy-types.js';
 import type { CommentSignals, Span } from '../types.js';
@@ -23,30 +17,30 @@ function outsideLinks(spans: Span[], context: EvaluationContext): Span[] {
   return links.length === 0 ? spans : spans.filter((span) => !links.some((link) => span.start < link.end && span.end > link.start));
 }
 
-/** The scans for ways to be contacted or paid, each run only when the body profile allows a hit. */
+/** The scans for ways to be contacted or paid, each run only when the text's stats allow a hit. */
 const CONTACT_SCANS: readonly {
   code: string;
   weight: keyof SpamPolicy['weights'];
   message: string;
-  worthRunning: (profile: BodyProfile) => boolean;
+  worthRunning: (stats: TextStats) => boolean;
   find: (body: string, context: EvaluationContext) => Span[];
 }[] = [
   {
     code: 'spam.phone',
     weight: 'phone',
     message: 'Phone number',
-    worthRunning: (profile) => profile.digits >= MIN_PHONE_DIGITS,
+    worthRunning: (stats) => stats.digits >= MIN_PHONE_DIGITS,
     find: (body, context) => outsideLinks(findPhoneNumbers(body), context),
   },
-  { code: 'spam.email', weight: 'email', message: 'E-mail address', worthRunning: (profile) => profile.atSigns > 0, find: findEmails },
+  { code: 'spam.email', weight: 'email', message: 'E-mail address', worthRunning: (stats) => stats.atSigns > 0, find: findEmails },
   {
     code: 'spam.crypto_address',
     weight: 'cryptoAddress',
     message: 'Cryptocurrency address',
-    worthRunning: (profile) => profile.longestAlnumRun >= MIN_CRYPTO_ADDRESS_LENGTH,
+    worthRunning: (stats) => stats.longestAlnumRun >= MIN_CRYPTO_ADDRESS_LENGTH,
     find: (body, context) => outsideLinks(findCryptoAddresses(body), context),
   },
-  { code: 'spam.money_promise', weight: 'moneyPromise', message: 'Promise of money', worthRunning: (profile) => profile.digits > 0, find: findMoneyPromises },
+  { code: 'spam.money_promise', weight: 'moneyPromise', message: 'Promise of money', worthRunning: (stats) => stats.digits > 0, find: findMoneyPromises },
 ];
 
 /** The counter signals, with the reason each one gives at its threshold. */
@@ -98,8 +92,8 @@ export class SpamPhase implements Phase {
       outcome.hold({ code: 'spam.shortener', category: 'spam', message: 'Links through a URL shortener hide their destination', spans: shortened.map(linkSpan), ref: shortened[0].hostname });
     }
     if (links.length > 0) {
-      outcome.score('spam', this.spam.weights.link, links.map(linkSpan));
-      outcome.add({ code: 'spam.link', category: 'spam', message: `${links.length} links`, spans: links.map(linkSpan) }, 'score');
+      const message = links.length === 1 ? 'A link' : `${links.length} links`;
+      outcome.scored({ code: 'spam.link', category: 'spam', message, spans: links.map(linkSpan) }, this.spam.weights.link);
     }
     if (links.length > this.spam.maxLinks) {
       outcome.hold({ code: 'spam.too_many_links', category: 'spam', message: `${links.length} links (at most ${this.spam.maxLinks})`, spans: links.map(linkSpan) });
@@ -109,20 +103,19 @@ export class SpamPhase implements Phase {
   private checkContent(context: EvaluationContext, outcome: PhaseOutcome): void {
     const body = context.input.body;
     const { weights } = this.spam;
-    const profile = profileBody(body);
-    const scored = (code: string, weight: number, message: string, spans: Span[]): void => {
-      outcome.score('spam', weight, spans);
-      outcome.add({ code, category: 'spam', message, spans }, 'score');
-    };
-    const { letters, upperLetters, longestRun } = profile;
+    const { stats } = context.text;
+    const scored = (code: string, weight: number, message: string, spans: Span[]): void =>
+      outcome.scored({ code, category: 'spam', message, spans }, weight);
+    const { letters, upperLetters, longestRunStart, longestRunEnd } = stats;
     if (letters >= this.spam.capsMinLetters && upperLetters / letters > this.spam.capsMaxRatio) {
       scored('spam.caps', weights.caps, `${Math.round((100 * upperLetters) / letters)}% of the letters are capitals`, []);
     }
-    if (longestRun !== undefined && longestRun.end - longestRun.start > this.spam.maxCharRun) {
-      scored('spam.repetition', weights.repetition, `One character repeated ${longestRun.end - longestRun.start} times`, [longestRun]);
+    if (longestRunEnd - longestRunStart > this.spam.maxCharRun) {
+      const run = { start: longestRunStart, end: longestRunEnd, text: body.slice(longestRunStart, longestRunEnd) };
+      scored('spam.repetition', weights.repetition, `One character repeated ${run.end - run.start} times`, [run]);
     }
     for (const { code, weight, message, worthRunning, find } of CONTACT_SCANS) {
-      if (!worthRunning(profile)) continue;
+      if (!worthRunning(stats)) continue;
       const spans = find(body, context);
       if (spans.length > 0) scored(code, weights[weight], message, spans);
     }

@@ -2,11 +2,11 @@ import { DEFAULT_ALLOW_LIST, DEFAULT_WORD_LIST, TARGET_TERMS } from '../data/def
 import { spanOf, type NormalisedText } from '../normalise.js';
 import { PhaseOutcome, type EvaluationContext, type Phase } from '../phase.js';
 import type { ListAction, ListEntry, SitePolicy } from '../policy-types.js';
-import { TermMatcher, type TermHit, type TermPattern } from '../term-matcher.js';
+import { TermMatcher, type TermHit, type TermHits, type TermPattern } from '../term-matcher.js';
 import type { Span } from '../types.js';
 
 /** Weight of a `score` entry that does not give one. */
-export const DEFAULT_ENTRY_WEIGHT = 0.25;
+const DEFAULT_ENTRY_WEIGHT = 0.25;
 
 /** What a term in the shared automaton is for. */
 enum TermKind {
@@ -71,6 +71,52 @@ function withoutShadowed(hits: readonly ListedHit[]): ListedHit[] {
   return reported;
 }
 
+type ListPolicy = Pick<SitePolicy, 'wordList' | 'replaceDefaultList' | 'allowList'>;
+
+/** A site's lists compiled into one automaton, with what each of its patterns is for. */
+interface CompiledLists {
+  matcher: TermMatcher;
+  kinds: Uint8Array;
+  /** The listed entries, by pattern number (they come first). */
+  entries: Required<ListEntry>[];
+}
+
+function compileLists(policy: ListPolicy): CompiledLists {
+  const listed = policy.replaceDefaultList ? policy.wordList : [...DEFAULT_WORD_LIST, ...policy.wordList];
+  const allowed = policy.replaceDefaultList ? policy.allowList : [...DEFAULT_ALLOW_LIST, ...policy.allowList];
+  const entries = listed.map(({ term, category, action, match = 'word', weight = DEFAULT_ENTRY_WEIGHT }) => ({ term, category, action, match, weight }));
+  const groups: [TermKind, TermPattern[]][] = [
+    [TermKind.Listed, entries],
+    [TermKind.Allowed, allowed.map((term) => ({ term, match: 'prefix' }))],
+    [TermKind.Person, TARGET_TERMS.person.map((term) => ({ term, match: 'word' }))],
+    [TermKind.Group, TARGET_TERMS.group.map((term) => ({ term, match: 'word' }))],
+  ];
+  return {
+    matcher: new TermMatcher(groups.flatMap(([, patterns]) => patterns)),
+    kinds: Uint8Array.from(groups.flatMap(([kind, patterns]) => patterns.map(() => kind))),
+    entries,
+  };
+}
+
+/**
+ * Compiled lists shared by engines whose policies have the same lists (most sites keep the
+ * built-in ones): an automaton takes tens of milliseconds to build and most of an engine's
+ * memory. Sharing is safe because a matcher is only busy during a synchronous evaluation.
+ */
+const compiledLists = new Map<string, CompiledLists>();
+const MAX_SHARED_LISTS = 64;
+
+function sharedLists(policy: ListPolicy): CompiledLists {
+  const key = JSON.stringify([policy.replaceDefaultList, policy.wordList, policy.allowList]);
+  let lists = compiledLists.get(key);
+  if (lists === undefined) {
+    lists = compileLists(policy);
+    if (compiledLists.size >= MAX_SHARED_LISTS) compiledLists.delete(compiledLists.keys().next().value as string);
+    compiledLists.set(key, lists);
+  }
+  return lists;
+}
+
 /**
  * Word and phrase lists: the built-in list and the site's, the allow list, and the words that
  * show who an insult is aimed at, all matched in one pass of one automaton.
@@ -79,53 +125,43 @@ export class WordListPhase implements Phase {
   readonly name = 'lists';
   readonly scoreMerge = 'add';
   private readonly matcher: TermMatcher;
-  /** Per pattern of the matcher: its kind, and for listed terms the entry. */
-  private readonly kinds: TermKind[];
+  private readonly kinds: Uint8Array;
   private readonly entries: Required<ListEntry>[];
   private readonly directedInsultAction: SitePolicy['directedInsultAction'];
 
-  constructor(policy: Pick<SitePolicy, 'wordList' | 'replaceDefaultList' | 'allowList' | 'directedInsultAction'>) {
-    const listed = policy.replaceDefaultList ? policy.wordList : [...DEFAULT_WORD_LIST, ...policy.wordList];
-    const allowed = policy.replaceDefaultList ? policy.allowList : [...DEFAULT_ALLOW_LIST, ...policy.allowList];
-    this.entries = listed.map(({ term, category, action, match = 'word', weight = DEFAULT_ENTRY_WEIGHT }) => ({
-      term,
-      category,
-      action,
-      match,
-      weight,
-    }));
-    const patterns: TermPattern[] = [];
-    this.kinds = [];
-    const addPatterns = (kind: TermKind, terms: readonly TermPattern[]): void => {
-      patterns.push(...terms);
-      this.kinds.push(...terms.map(() => kind));
-    };
-    addPatterns(TermKind.Listed, this.entries);
-    addPatterns(TermKind.Allowed, allowed.map((term) => ({ term, match: 'prefix' })));
-    addPatterns(TermKind.Person, TARGET_TERMS.person.map((term) => ({ term, match: 'word' })));
-    addPatterns(TermKind.Group, TARGET_TERMS.group.map((term) => ({ term, match: 'word' })));
-    this.matcher = new TermMatcher(patterns);
+  constructor(policy: ListPolicy & Pick<SitePolicy, 'directedInsultAction'>) {
+    ({ matcher: this.matcher, kinds: this.kinds, entries: this.entries } = sharedLists(policy));
     this.directedInsultAction = policy.directedInsultAction;
   }
 
   run({ text }: EvaluationContext): PhaseOutcome {
     const outcome = new PhaseOutcome(this.name);
     const hits = this.matcher.findAll(text);
+    // Most comments have no listed term: objects are only made for listed hits, and the
+    // allowed words and targets only looked at when there are some.
     const listed: ListedHit[] = [];
-    const allowed: TermHit[] = [];
-    const targets: TermHit[] = [];
-    for (const hit of hits) {
-      const kind = this.kinds[hit.pattern];
-      if (kind === TermKind.Listed) listed.push({ ...hit, entry: this.entries[hit.pattern] });
-      else if (kind === TermKind.Allowed) allowed.push(hit);
-      else targets.push(hit);
+    for (let i = 0; i < hits.count; i++) {
+      const pattern = hits.pattern[i];
+      if (this.kinds[pattern] === TermKind.Listed) listed.push({ pattern, from: hits.from[i], to: hits.to[i], entry: this.entries[pattern] });
     }
     if (listed.length === 0) return outcome;
-    const notAllowed = listed.filter((hit) => !allowed.some((allow) => allow.from <= hit.from && allow.to >= hit.to));
+    const allowed = this.hitsOf(hits, (kind) => kind === TermKind.Allowed);
+    const notAllowed = allowed.length === 0 ? listed : listed.filter((hit) => !allowed.some((allow) => allow.from <= hit.from && allow.to >= hit.to));
     const reported = withoutShadowed(notAllowed);
     this.reportEntries(reported, text, outcome);
-    if (targets.length > 0) this.reportAimedInsults(reported, targets, text, outcome);
+    if (reported.some((hit) => hit.entry.category === 'insult')) {
+      const targets = this.hitsOf(hits, (kind) => kind === TermKind.Person || kind === TermKind.Group);
+      this.reportAimedInsults(reported, targets, text, outcome);
+    }
     return outcome;
+  }
+
+  private hitsOf(hits: TermHits, wanted: (kind: TermKind) => boolean): TermHit[] {
+    const found: TermHit[] = [];
+    for (let i = 0; i < hits.count; i++) {
+      if (wanted(this.kinds[hits.pattern[i]])) found.push({ pattern: hits.pattern[i], from: hits.from[i], to: hits.to[i] });
+    }
+    return found;
   }
 
   /** One reason per entry, with a span per occurrence; `score` entries add their weight per occurrence. */
@@ -150,6 +186,7 @@ export class WordListPhase implements Phase {
    * whatever the insult alone would ask for. `hits` are in text order.
    */
   private reportAimedInsults(hits: readonly ListedHit[], targets: TermHit[], text: NormalisedText, outcome: PhaseOutcome): void {
+    if (targets.length === 0) return;
     targets.sort((a, b) => a.from - b.from);
     // The nearest target of each kind before the current insult.
     const nearest: Partial<Record<TermKind.Person | TermKind.Group, TermHit>> = {};
