@@ -73,7 +73,9 @@ describe('publishing approved threads', () => {
       },
     });
     // Per-comment events the site subscribed to.
-    expect(receiver.received.some((r) => r.body.type === 'comment.approved' && (r.body.data.comment as { id: string }).id === reply.body.id)).toBe(true);
+    await waitFor('the comment.approved event', async () =>
+      receiver.received.some((r) => r.body.type === 'comment.approved' && (r.body.data.comment as { id: string }).id === reply.body.id) || undefined,
+    );
   });
 
   it('coalesces a burst of 50 changes to one article into far fewer deliveries, ending at the last state', async () => {
