@@ -159,7 +159,7 @@ describe('faults, with real processes', () => {
     const startRedis = (): ChildProcess =>
       spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
     let redis = startRedis();
-    const env = { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}/0`, QUEUE_PREFIX: 'tk-fault', LOG_LEVEL: 'warn' };
+    const env = { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}/0`, QUEUE_PREFIX: 'tk-fault', LOG_LEVEL: 'info' };
     const apiPort = freePort();
     const api = startProcess('api', { ...env, PORT: String(apiPort) });
     const worker = startProcess('worker', { ...env, WORKER_PORT: String(freePort()) });
@@ -173,7 +173,8 @@ describe('faults, with real processes', () => {
       const send = async (payload: Record<string, unknown>) => {
         const response = await fetch(`${base}/v1/comments`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${site.apiKey}` },
+          // A client address behind a proxy: it must not reach the logs.
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${site.apiKey}`, 'x-forwarded-for': '203.0.113.77' },
           body: JSON.stringify(payload),
         });
         statuses.push(response.status);
@@ -218,6 +219,11 @@ describe('faults, with real processes', () => {
         const [row] = await stack.db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM comments WHERE site_id = $1`, [site.id]);
         return row.total === sent.length && row.pending === 0;
       }, 60_000);
+
+      // The API logged every request as JSON, with no API key, admin token or client address.
+      const logs = api.output();
+      expect(logs).toMatch(/"msg":"request completed"/);
+      for (const secret of [site.apiKey, process.env.ADMIN_TOKEN!, '203.0.113.77']) expect(logs).not.toContain(secret);
     } finally {
       api.child.kill('SIGTERM');
       worker.child.kill('SIGTERM');
