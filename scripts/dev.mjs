@@ -317,6 +317,8 @@ async function test() {
   process.on('SIGINT', () => exit(130));
   process.on('SIGTERM', () => exit(143));
   build();
+  log('type-checking the tests…');
+  run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--noEmit']);
   if (env.TK_LOCAL_DATABASE) {
     // Only a database this script made is wiped; a DATABASE_URL you pass in is only migrated.
     log(`resetting the test database ${env.TK_LOCAL_DATABASE}…`);

@@ -23,10 +23,13 @@ interface MalformedRequest {
 
 const deep = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 const deepObject = (depth: number): Record<string, unknown> => {
-  let value: unknown = 'x';
+  let value: Record<string, unknown> | string = 'x';
   for (let i = 0; i < depth; i++) value = { a: value };
-  return value;
+  return value as Record<string, unknown>;
 };
+
+/** Lone surrogates cannot be URI-encoded; their replacement character is sent instead. */
+const wellFormed = (text: string): string => text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
 /** Values that are wrong for every field of this API: wrong types, empty, too long, broken text. */
 const WRONG_VALUES: unknown[] = [
@@ -93,7 +96,7 @@ function malformedRequests(next: () => number, commentId: string, siteId: string
   }
   // Edits, reports, listing queries and admin calls with wrong values.
   for (const value of [...WRONG_VALUES, ...WRONG_FORMATS]) {
-    const text = (typeof value === 'string' ? value.slice(0, 300) : String(JSON.stringify(value))).toWellFormed();
+    const text = wellFormed(typeof value === 'string' ? value.slice(0, 300) : String(JSON.stringify(value)));
     requests.push({ method: 'post', path: `/v1/comments/${commentId}/reports`, body: { reason: value, reporterId: 'r' } });
     requests.push({ method: 'post', path: `/v1/admin/sites/${siteId}/keys`, body: { name: 'k', scopes: [value] }, auth: ADMIN_TOKEN });
     requests.push({ method: 'get', path: `/v1/comments?status=${encodeURIComponent(text)}` });
@@ -115,7 +118,7 @@ function malformedRequests(next: () => number, commentId: string, siteId: string
     requests.push({ method: 'post', path: `/v1/admin/sites/${siteId}/keys`, body: { name: 'k', scopes: value }, auth: ADMIN_TOKEN });
     requests.push({ method: 'post', path: `/v1/admin/sites/${siteId}/keys`, body: { name: value, scopes: ['admin'] }, auth: ADMIN_TOKEN });
     // Lone surrogates cannot be URI-encoded; their replacement is sent instead.
-    const text = (typeof value === 'string' ? value.slice(0, 300) : String(JSON.stringify(value))).toWellFormed();
+    const text = wellFormed(typeof value === 'string' ? value.slice(0, 300) : String(JSON.stringify(value)));
     requests.push({ method: 'get', path: `/v1/comments?limit=${encodeURIComponent(text)}` });
   }
   for (const limit of ['0', '501', '1.5', 'abc', '-3']) requests.push({ method: 'get', path: `/v1/comments?limit=${limit}` });
