@@ -11,6 +11,13 @@ export const THREAD_EVENT = 'thread.updated';
 export const WEBHOOK_EVENTS = [THREAD_EVENT, ...Object.values(COMMENT_EVENTS)] as const;
 
 /**
+ * Only sites whose webhook takes the event get outbox rows: the others pull (and the thread
+ * version still grows for their ETags), so nothing is written per decision for nobody.
+ */
+const SUBSCRIBED = (siteId: string, event: string) =>
+  `EXISTS (SELECT 1 FROM site_webhooks w WHERE w.site_id = ${siteId} AND ${event} = ANY(w.events))`;
+
+/**
  * Announces, in the caller's transaction, that what readers see of a comment's article changed:
  * the article's thread version grows and an outbox row is written. Committed together with the
  * change, so a crash can lose neither without the other; the worker's relay queues the delivery.
@@ -22,7 +29,7 @@ export async function recordThreadChange(tx: EntityManager, commentId: string, c
         WHERE id = (SELECT article_id FROM comments WHERE id = $1)
        RETURNING id, site_id)
      INSERT INTO outbox (site_id, article_id, comment_id, event_type, correlation_id)
-     SELECT site_id, id, $1, '${THREAD_EVENT}', $2 FROM article`,
+     SELECT site_id, id, $1, '${THREAD_EVENT}', $2 FROM article WHERE ${SUBSCRIBED('article.site_id', `'${THREAD_EVENT}'`)}`,
     [commentId, correlationId],
   );
 }
@@ -37,7 +44,7 @@ export async function recordCommentEvent(tx: EntityManager, commentId: string, a
                               'author', json_build_object('id', au.external_id, 'name', au.display_name),
                               'reasons', (SELECT d.reasons FROM decisions d WHERE d.comment_id = c.id ORDER BY d.id DESC LIMIT 1))
        FROM comments c JOIN articles a ON a.id = c.article_id JOIN authors au ON au.id = c.author_id
-      WHERE c.id = $1`,
+      WHERE c.id = $1 AND ${SUBSCRIBED('c.site_id', '$2')}`,
     [commentId, COMMENT_EVENTS[action], correlationId],
   );
 }

@@ -56,8 +56,8 @@ article AS (
   SELECT id, external_id FROM article_upsert
   UNION ALL
   SELECT a.id, a.external_id FROM articles a
-   WHERE a.site_id = $1 AND a.external_id IN (SELECT article_ext FROM input)
-     AND a.external_id NOT IN (SELECT external_id FROM article_upsert)
+   WHERE a.site_id = $1 AND a.external_id = ANY(ARRAY(SELECT article_ext FROM input))
+     AND a.external_id <> ALL(ARRAY(SELECT external_id FROM article_upsert))
 ),
 author_upsert AS (
   INSERT INTO authors (site_id, external_id, display_name, email_hash, email, account_created_at, site_approved_count)
@@ -81,13 +81,15 @@ author AS (
   SELECT id, external_id FROM author_upsert
   UNION ALL
   SELECT a.id, a.external_id FROM authors a
-   WHERE a.site_id = $1 AND a.external_id IN (SELECT author_ext FROM input)
-     AND a.external_id NOT IN (SELECT external_id FROM author_upsert)
+   WHERE a.site_id = $1 AND a.external_id = ANY(ARRAY(SELECT author_ext FROM input))
+     AND a.external_id <> ALL(ARRAY(SELECT external_id FROM author_upsert))
 ),
 existing AS (
   SELECT c.id, c.external_id, c.article_id, c.status, c.revision, c.content_hash FROM comments c
    WHERE c.site_id = $1
-     AND (c.external_id IN (SELECT external_id FROM input) OR c.external_id IN (SELECT parent_ext FROM input))
+     -- One array, so the (site_id, external_id) index serves the lookup: an OR of two IN
+     -- subqueries made PostgreSQL scan every comment of the site on every insert.
+     AND c.external_id = ANY(ARRAY(SELECT external_id FROM input UNION SELECT parent_ext FROM input WHERE parent_ext IS NOT NULL))
 ),
 resolved AS (
   SELECT i.*, ar.id AS article_id, au.id AS author_id,
