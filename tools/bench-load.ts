@@ -19,6 +19,7 @@ export class HttpClient {
     readonly port: number,
     private readonly token: string,
     maxSockets = 512,
+    private readonly timeoutMs = 60_000,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
   }
@@ -47,6 +48,8 @@ export class HttpClient {
         },
       );
       req.on('error', fail);
+      // A request the server never answers fails the send rather than stalling a run.
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       req.end(data);
     });
   }

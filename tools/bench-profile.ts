@@ -51,6 +51,8 @@ export interface ProfileSummary {
   packages: SelfTime[];
   /** Busy time by the repository's own files (apps/, libs/), with everything they called that was not itself app code. */
   appFiles: SelfTime[];
+  /** Time with the function anywhere on the stack (counted once per sample), every function with a script. */
+  inclusive: SelfTime[];
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -107,6 +109,7 @@ export function summariseProfile(file: string, top = 25, window: { fromMs?: numb
   const functions = new Map<string, { where: string; us: number }>();
   const packages = new Map<string, number>();
   const appFiles = new Map<string, number>();
+  const inclusive = new Map<string, { where: string; us: number }>();
   let busyUs = 0;
   for (const [id, us] of selfUs) {
     const { callFrame } = byId.get(id)!;
@@ -130,6 +133,17 @@ export function summariseProfile(file: string, top = 25, window: { fromMs?: numb
         break;
       }
     }
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      if (!frame.url) continue;
+      const label = `${frame.functionName || '(anonymous)'} (${shortUrl(frame.url)}:${frame.lineNumber + 1})`;
+      if (seen.has(label)) continue;
+      seen.add(label);
+      const entry = inclusive.get(label) ?? { where: packageOf(frame.url), us: 0 };
+      entry.us += us;
+      inclusive.set(label, entry);
+    }
   }
   const wallUs = window.fromMs === undefined && window.toMs === undefined ? profile.endTime - profile.startTime : Math.max(0, lastUs - firstUs);
   const rows = (entries: Iterable<[string, { where: string; us: number }]>) =>
@@ -145,6 +159,7 @@ export function summariseProfile(file: string, top = 25, window: { fromMs?: numb
     functions: rows(functions),
     packages: rows([...packages].map(([name, us]) => [name, { where: name, us }])),
     appFiles: rows([...appFiles].map(([name, us]) => [name, { where: 'app', us }])),
+    inclusive: rows(inclusive),
   };
 }
 
@@ -168,6 +183,9 @@ export function formatSummary(summary: ProfileSummary, top = 15): string {
     '',
     'inclusive time of the nearest app frame:',
     ...summary.appFiles.slice(0, top).map((f) => `  ${pct(f.share).padStart(7)}  ${f.name}`),
+    '',
+    'inclusive time by function:',
+    ...summary.inclusive.slice(0, top).map((f) => `  ${pct(f.share).padStart(7)}  ${f.name}`),
   ];
   return lines.join('\n');
 }

@@ -145,6 +145,7 @@ SELECT r.ord::int AS ord,
 
 /** Rounds of concurrent article or author creation a store waits out before giving up. */
 const MAX_STORE_ROUNDS = 3;
+const DEADLOCK_DETECTED = '40P01';
 
 const CONFLICT_DETAIL: ErrorDetail = { field: 'externalId', problem: 'is already used by a comment with different content' };
 const PARENT_ELSEWHERE_DETAIL: ErrorDetail = { field: 'parentId', problem: 'names a comment of another article' };
@@ -271,7 +272,22 @@ export class IngestService {
     return stored;
   }
 
-  private storeOnce(siteId: string, dtos: CreateCommentDto[], storeRawAuthorData: boolean): Promise<StoredOutcome[]> {
+  /**
+   * Two concurrent statements can take article and author row locks in opposite orders (CTE
+   * order follows the plan) and PostgreSQL kills one as a deadlock; it stored nothing, so it is
+   * simply run again.
+   */
+  private async storeOnce(siteId: string, dtos: CreateCommentDto[], storeRawAuthorData: boolean): Promise<StoredOutcome[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runStoreStatement(siteId, dtos, storeRawAuthorData);
+      } catch (error) {
+        if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= MAX_STORE_ROUNDS) throw error;
+      }
+    }
+  }
+
+  private runStoreStatement(siteId: string, dtos: CreateCommentDto[], storeRawAuthorData: boolean): Promise<StoredOutcome[]> {
     const column = <T>(pick: (dto: CreateCommentDto) => T | undefined | null) => dtos.map((dto) => pick(dto) ?? null);
     return this.dataSource.query(STORE_SQL, [
       siteId,
