@@ -7,7 +7,9 @@ import type { SiteCredentials } from './api-keys.service.js';
 
 const WINDOW_MS = 60_000;
 
-// Fixed one-minute windows: INCR a counter that expires with its window; one round trip.
+// Fixed one-minute windows: INCR a counter that expires with its window; one round trip. Sent
+// once and then called by its SHA (ioredis defineCommand): resending the script per request cost
+// about a tenth of the API's CPU in the bench.
 const INCREMENT_SCRIPT = `
 local hits = redis.call('INCR', KEYS[1])
 if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -22,10 +24,16 @@ return {hits, redis.call('PTTL', KEYS[1])}`;
 export class ApiKeyRateLimitGuard implements CanActivate {
   private readonly logger = new Logger(ApiKeyRateLimitGuard.name);
 
+  private readonly increment: (key: string, windowMs: number) => Promise<[number, number]>;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly env: Environment,
-  ) {}
+  ) {
+    redis.defineCommand('tkRateLimitIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    const command = (redis as unknown as Record<string, (key: string, windowMs: number) => Promise<[number, number]>>).tkRateLimitIncrement;
+    this.increment = command.bind(redis);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
@@ -33,7 +41,7 @@ export class ApiKeyRateLimitGuard implements CanActivate {
     let hits: number;
     let remainingMs: number;
     try {
-      [hits, remainingMs] = (await this.redis.eval(INCREMENT_SCRIPT, 1, `${this.env.QUEUE_PREFIX}:ratelimit:${site.keyId}`, WINDOW_MS)) as [number, number];
+      [hits, remainingMs] = await this.increment(`${this.env.QUEUE_PREFIX}:ratelimit:${site.keyId}`, WINDOW_MS);
     } catch (error) {
       // Without Redis the limit cannot be counted; serving beats refusing every request.
       this.logger.warn(`rate limit not applied: ${(error as Error).message}`);
