@@ -21,7 +21,8 @@ const SCOPES = Symbol('scopes');
 
 type AuthenticatedRequest = Request & { site?: SiteCredentials };
 
-function bearerToken(req: Request): string | null {
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(req: Request): string | null {
   const header = req.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -34,14 +35,14 @@ const unauthorized = () =>
   });
 
 /** The site key of a request: 401 without a valid one. */
-async function authenticateKey(keys: ApiKeysService, token: string | null): Promise<SiteCredentials> {
+export async function authenticateKey(keys: ApiKeysService, token: string | null): Promise<SiteCredentials> {
   const credentials = token ? await keys.verify(token) : null;
   if (!credentials) throw unauthorized();
   return credentials;
 }
 
 /** 403 when the key lacks a scope. */
-function requireScopes(credentials: SiteCredentials, scopes: ApiKeyScope[]): SiteCredentials {
+export function requireScopes(credentials: SiteCredentials, scopes: ApiKeyScope[]): SiteCredentials {
   const missing = scopes.filter((scope) => !credentials.scopes.includes(scope));
   if (missing.length > 0) throw new ApiError('forbidden', `This API key lacks the scope ${missing.join(', ')}`);
   return credentials;

@@ -10,7 +10,7 @@ import {
 import { ApiBearerAuth, ApiCookieAuth } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiKeysService } from '../auth/api-keys.service.js';
-import { AdminTokenGuard } from '../auth/guards.js';
+import { AdminTokenGuard, authenticateKey, bearerToken, requireScopes } from '../auth/guards.js';
 import { ApiError } from '../common/api-error.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
 import { type ModeratorSession, SessionsService } from './sessions.service.js';
@@ -27,7 +27,6 @@ export interface Reviewer {
 type ReviewRequest = Request & { reviewer?: Reviewer; moderatorSession?: ModeratorSession };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const bearer = (req: Request) => /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
 
 /**
  * The session of the request's cookie. Mutations must also carry the session's CSRF token in
@@ -58,11 +57,9 @@ export class ReviewerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<ReviewRequest>();
-    const token = bearer(req);
+    const token = bearerToken(req);
     if (token) {
-      const key = await this.keys.verify(token);
-      if (!key) throw new ApiError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>"');
-      if (!key.scopes.includes('moderation')) throw new ApiError('forbidden', 'This API key lacks the scope moderation');
+      const key = requireScopes(await authenticateKey(this.keys, token), ['moderation']);
       req.reviewer = { actor: `key:${key.keyId}`, name: `API key ${token.slice(0, 12)}`, siteIds: [key.siteId] };
       return true;
     }
@@ -86,7 +83,7 @@ export class OperatorGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<ReviewRequest>();
-    const token = bearer(req);
+    const token = bearerToken(req);
     if (token) return this.adminToken.canActivate(context);
     const { moderator } = await sessionOf(this.sessions, req);
     if (moderator.role !== 'admin') throw new ApiError('forbidden', 'Only admins may do this');
