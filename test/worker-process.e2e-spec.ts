@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { type JobType, Queue } from 'bullmq';
 import request from 'supertest';
 import { QUEUES, redisOptions } from '#app/queue';
 import { freePort, startProcess, waitFor } from './support/processes.js';
@@ -32,8 +32,11 @@ describe('the worker and API processes', () => {
       const site = await createSite(stack);
       const total = 600;
       const comments = Array.from({ length: total }, (_, i) => commentPayload({ body: `Comment number ${i}: the bridge should have been finished years ago.` }));
-      const stored = await request(stack.http).post('/v1/comments/batch').set('Authorization', `Bearer ${site.apiKey}`).send({ comments }).expect(200);
-      expect(stored.body.accepted).toBe(total);
+      // Sixty requests of ten: sixty jobs, more than the worker runs at once.
+      for (let start = 0; start < total; start += 10) {
+        const stored = await request(stack.http).post('/v1/comments/batch').set('Authorization', `Bearer ${site.apiKey}`).send({ comments: comments.slice(start, start + 10) }).expect(200);
+        expect(stored.body.accepted).toBe(10);
+      }
       const env = { ...process.env, LOG_LEVEL: 'info', QUEUE_PREFIX: stack.queuePrefix, WORKER_PORT: String(freePort()), MODERATION_CONCURRENCY: '16' };
       const decided = async () =>
         Number((await stack.db.query(`SELECT count(*) FROM decisions d JOIN comments c ON c.id = d.comment_id WHERE c.site_id = $1`, [site.id]))[0].count);
@@ -51,11 +54,14 @@ describe('the worker and API processes', () => {
       expect(first.output()).toContain('shutdown complete');
 
       // Nothing was cut off mid-job: no active or failed jobs, and every completed job has its decision.
-      const counts = await queue.getJobCounts('active', 'failed', 'completed', 'waiting', 'prioritized');
-      expect(counts.active).toBe(0);
-      expect(counts.failed).toBe(0);
-      expect(counts.completed).toBe(await decided());
-      expect(counts.completed + counts.waiting + counts.prioritized).toBe(total);
+      const counts = await queue.getJobCounts('active', 'failed');
+      expect(counts).toEqual({ active: 0, failed: 0 });
+      const checksIn = async (states: JobType[]) => (await queue.getJobs(states)).reduce((sum, job) => sum + job.data.checks.length, 0);
+      const completed = await checksIn(['completed']);
+      expect(completed).toBeGreaterThan(0);
+      expect(completed).toBeLessThan(total);
+      expect(completed).toBe(await decided());
+      expect(completed + (await checksIn(['waiting', 'prioritized']))).toBe(total);
 
       const second = startProcess('worker', env);
       await waitFor('every comment decided', async () => (await decided()) === total, 60_000);

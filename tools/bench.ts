@@ -247,7 +247,7 @@ async function bullmqBaseline(redisUrl: string, prefix: string): Promise<Pick<Ba
     await queue.addBulk(
       Array.from({ length: Math.min(1000, total - i) }, (_, k) => ({
         name: 'noop',
-        data: { commentId: randomUUID(), revision: 1, enqueuedAt: Date.now() },
+        data: { checks: [{ commentId: randomUUID(), revision: 1 }] },
         opts: { ...options, jobId: `noop-${i + k}` },
       })),
     );

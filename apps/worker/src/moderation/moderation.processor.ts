@@ -24,13 +24,17 @@ export class ModerationProcessor extends WorkerHost implements OnApplicationBoot
   @OnWorkerEvent('failed')
   onFailed(job: Job<ModerateJob> | undefined, error: Error): void {
     const attempts = job ? `attempt ${job.attemptsMade} of ${job.opts.attempts}` : 'unknown job';
-    this.logger.warn({ msg: `moderation of comment ${job?.data.commentId} failed (${attempts}): ${error.message}`, correlationId: job?.data.correlationId });
+    const checks = job?.data.checks ?? [];
+    this.logger.warn({ msg: `moderation of ${checks.length} comment(s) (job ${job?.id}) failed (${attempts}): ${error.message}`, correlationId: checks[0]?.correlationId });
   }
 
-  async process(job: Job<ModerateJob>): Promise<ModerationOutcome> {
+  async process(job: Job<ModerateJob>): Promise<ModerationOutcome[]> {
     switch (job.name) {
-      case JOBS.moderate.name:
-        return this.moderation.moderate(job.data);
+      case JOBS.moderate.name: {
+        const outcomes: ModerationOutcome[] = [];
+        for (const check of job.data.checks) outcomes.push(await this.moderation.moderate(check));
+        return outcomes;
+      }
       default:
         // Retrying cannot help a job this worker does not know; fail it visibly instead.
         throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUES.moderation}`);

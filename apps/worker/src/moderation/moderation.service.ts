@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { STATUS_AFTER, updateRows } from '#app/database';
 import type { AuthorTrust, CommentInput, Verdict } from '#app/moderation-engine';
 import { announceDecision, postSigned } from '#app/publishing';
-import type { ModerateJob } from '#app/queue';
+import type { ModerationCheck } from '#app/queue';
 import { Metrics } from '#app/observability';
 import { applyExternalAnswer, type ExternalAnswer, type ExternallyScoredInput, parseExternalAnswer, SitePolicyService } from '#app/site-policy';
 import { Environment } from '#app/config';
@@ -86,7 +86,7 @@ export class ModerationService {
    * Checks one revision of a comment and records the verdict. Safe to run again for the same job:
    * the unique index on (comment, revision) for engine decisions keeps it to one decision.
    */
-  async moderate(job: ModerateJob): Promise<ModerationOutcome> {
+  async moderate(job: ModerationCheck): Promise<ModerationOutcome> {
     const [comment]: CommentToCheck[] = await this.dataSource.query(LOAD_SQL, [job.commentId]);
     if (!comment) return 'gone';
     if (comment.revision !== job.revision || comment.status !== 'pending') return 'already-decided';

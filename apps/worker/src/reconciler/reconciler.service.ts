@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { Environment } from '#app/config';
 import { Metrics } from '#app/observability';
 import { deliveryJobOptions } from '#app/publishing';
-import { JOBS, type ModerateJob, moderateJobId, moderateJobOptions, QUEUES } from '#app/queue';
+import { JOBS, type ModerateJob, moderateJobId, moderateJobOptions, moderateJobs, QUEUES } from '#app/queue';
 
 const BATCH = 1000;
 
@@ -58,18 +58,12 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         ORDER BY updated_at LIMIT ${BATCH}`,
       [this.env.RECONCILE_PENDING_AFTER_MS / 1000],
     );
-    const jobIds = pending.map((c) => moderateJobId(c.id, c.revision));
+    const jobIds = pending.map((c) => moderateJobId([{ commentId: c.id, revision: c.revision }]));
     const jobs = await Promise.all(jobIds.map((id) => this.moderation.getJob(id)));
     const lost = pending.filter((_, i) => !jobs[i]);
     if (lost.length === 0) return 0;
     const options = moderateJobOptions({ attempts: this.env.MODERATION_ATTEMPTS, backoffMs: this.env.MODERATION_BACKOFF_MS });
-    await this.moderation.addBulk(
-      lost.map((c) => ({
-        name: JOBS.moderate.name,
-        data: { commentId: c.id, revision: c.revision, enqueuedAt: Date.now() },
-        opts: { ...options, jobId: moderateJobId(c.id, c.revision) },
-      })),
-    );
+    await this.moderation.addBulk(moderateJobs(lost.map((c) => ({ commentId: c.id, revision: c.revision })), options));
     this.metrics.reconciler.inc({ action: 'requeue_comment' }, lost.length);
     return lost.length;
   }
