@@ -29,6 +29,7 @@ import {
   type ModelEvaluation,
   type Task,
 } from '#app/text-models';
+import { randomGenerator, sampleTexts, seedComments, shuffle, TIMING_SHARES } from './bench-support.js';
 import { Progress, UsageError, fixed, log, metricsTable, numberOption, optionsHelp, parseArguments, readDataFiles, type OptionSpec } from './model-tool-support.js';
 
 const OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -45,9 +46,6 @@ const DATA_FOLDERS: Readonly<Record<Task, readonly string[]>> = {
   toxicity: ['davidson_hate_offensive', 'olid_offenseval2019', 'jigsaw_toxic_train'],
   spam: ['sms_spam_collection', 'youtube_spam_collection'],
 };
-
-/** Shares of the timing sample, as in the engine benchmark (scripts/bench-engine.mjs). */
-const TIMING_SHARES: Readonly<Record<string, number>> = { jigsaw: 0.35, davidson: 0.15, olid: 0.15, sms: 0.15, youtube: 0.2 };
 
 const INPUT: CommentInput = { body: '', author: { id: 'bench', name: 'bench' } };
 
@@ -69,32 +67,6 @@ function heldOut(model: LinearModel, examples: readonly LabelledText[]): Labelle
     throw new Error(`${model.task} v${model.version}: the model card has no split (seed, holdoutShare, calibrationShare)`);
   }
   return splitExamples(examples, { seed, holdout: holdoutShare, calibration: calibrationShare }).test;
-}
-
-/** The comments of a seed thread: a "• Author" line, then the body lines. */
-function readThread(path: string): string[] {
-  const comments: string[][] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n').map((raw) => raw.trim())) {
-    if (line.startsWith('•')) comments.push([]);
-    else if (line !== '' && comments.length > 0) comments[comments.length - 1].push(line);
-  }
-  return comments.map((lines) => lines.join('\n')).filter((text) => text !== '');
-}
-
-function seededSample<T>(items: readonly T[], count: number, seed: number): T[] {
-  let state = seed;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  const shuffled = [...items];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-  }
-  return shuffled.slice(0, count);
 }
 
 interface Timing {
@@ -203,23 +175,16 @@ function run(options: Map<string, string[]>): void {
   log(`models: ${toxicity.path}, ${spam.path}`);
   const toxicityData = readDataFiles(DATA_FOLDERS.toxicity.map((folder) => join(datasets, folder)), 'toxicity').examples;
   const spamData = readDataFiles(DATA_FOLDERS.spam.map((folder) => join(datasets, folder)), 'spam').examples;
-  const seedComments = existsSync(seeds) ? readdirSync(seeds).filter((name) => name.endsWith('.txt')).flatMap((name) => readThread(join(seeds, name))) : [];
+  const seedTexts = seedComments(seeds);
 
   // Speed: both models together, as the engine calls them, on a sample of real texts.
-  const pool = [...toxicityData, ...spamData];
-  const sampled = Object.entries(TIMING_SHARES).flatMap(([source, share], k) =>
-    seededSample(
-      pool.filter((example) => example.source === source).map((example) => example.text),
-      Math.round(share * (sampleSize - seedComments.length)),
-      k + 1,
-    ),
-  );
-  const timingTexts = [...sampled, ...seedComments];
+  const sampled = sampleTexts(datasets, { count: sampleSize - seedTexts.length, shares: TIMING_SHARES, seed: 1 }).map(({ text }) => text);
+  const timingTexts = [...sampled, ...seedTexts];
   const normalised = timingTexts.map((text) => normalise(text));
   const bothModels = createModelScorer([toxicity.model, spam.model]);
   const site = createAdaptation(toxicity.model);
   const adaptationProgress = new Progress('adaptation');
-  for (const example of seededSample(toxicityData, 300, 99)) adaptationUpdate(site, toxicity.model, example.text, { toxicity: example.labels.toxicity ?? 0 });
+  for (const example of shuffle(toxicityData, randomGenerator(99)).slice(0, 300)) adaptationUpdate(site, toxicity.model, example.text, { toxicity: example.labels.toxicity ?? 0 });
   adaptationProgress.finish(`300 decisions, ${site.offsets.size} offsets`);
   const adapted = bothModels.withAdaptations([site]);
   const toxicityOnly = createModelScorer([toxicity.model]);
@@ -252,7 +217,7 @@ function run(options: Map<string, string[]>): void {
     return { scores: result.scores, spans: [...new Set(Object.values(result.spans ?? {}).flat().map((span) => span.text))] };
   };
   const namedSentences = ['You balkanic scum.', 'Dream on my friend.'].map((text) => ({ text, ...scoreOf(text) }));
-  const topSeedComments = seedComments
+  const topSeedComments = seedTexts
     .map((text) => ({ text, ...scoreOf(text) }))
     .sort((a, b) => b.scores.toxicity - a.scores.toxicity)
     .slice(0, 5);

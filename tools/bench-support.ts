@@ -1,5 +1,5 @@
 /**
- * Pieces of tools/bench.ts that are not benchmarks themselves: child processes and their CPU
+ * Pieces of the benchmarks (tools/bench*.ts) that are not benchmarks themselves: child processes and their CPU
  * time, comment texts from the shared data sets, statistics, and rewriting one section of a
  * markdown file.
  */
@@ -167,12 +167,73 @@ export function randomGenerator(seed: number): () => number {
   };
 }
 
+/** A shuffled copy (Fisher–Yates with the given generator). */
+export function shuffle<T>(items: readonly T[], random: () => number): T[] {
+  const shuffled = [...items];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  return shuffled;
+}
+
 /** What the API accepts as text: no NUL or control characters other than tab and newlines, no lone surrogates. */
 function clean(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, ' ')
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
     .trim();
+}
+
+/** The shared data sets by short name, each with how to read its comment texts. */
+const SOURCES: Readonly<Record<string, (folder: string) => string[]>> = {
+  jigsaw: (folder) => readdirSync(join(folder, 'jigsaw_toxic_train')).filter((f) => f.startsWith('train.') && f.endsWith('.csv')).flatMap((f) => csvColumn(join(folder, 'jigsaw_toxic_train', f), 'comment_text')),
+  davidson: (folder) => csvColumn(join(folder, 'davidson_hate_offensive', 'labeled_data.csv'), 'tweet'),
+  olid: (folder) => tsvColumn(join(folder, 'olid_offenseval2019', 'olid-training-v1.0.tsv'), 1, true),
+  sms: (folder) => tsvColumn(join(folder, 'sms_spam_collection', 'SMSSpamCollection'), 1, false),
+  youtube: (folder) => readdirSync(join(folder, 'youtube_spam_collection')).filter((f) => f.endsWith('.csv')).flatMap((f) => csvColumn(join(folder, 'youtube_spam_collection', f), 'CONTENT')),
+};
+
+/** Shares of the engine and model timing samples: news-like talk first, tweets and spam after. */
+export const TIMING_SHARES: Readonly<Record<string, number>> = { jigsaw: 0.35, davidson: 0.15, olid: 0.15, sms: 0.15, youtube: 0.2 };
+
+export interface SampledText {
+  source: string;
+  text: string;
+}
+
+/**
+ * About `count` texts from the shared data sets (read only), each source giving its share,
+ * shuffled with a fixed seed, longer ones than maxLength left out. A missing data set is skipped.
+ */
+export function sampleTexts(folder: string, options: { count: number; shares: Readonly<Record<string, number>>; maxLength?: number; seed: number }): SampledText[] {
+  const random = randomGenerator(options.seed);
+  const picked: SampledText[] = [];
+  for (const [source, share] of Object.entries(options.shares)) {
+    let texts: string[];
+    try {
+      texts = SOURCES[source](folder).map(clean).filter((t) => t.length > 0 && t.length <= (options.maxLength ?? Infinity));
+    } catch {
+      continue;
+    }
+    for (const text of shuffle(texts, random).slice(0, Math.round(options.count * share))) picked.push({ source, text });
+  }
+  return shuffle(picked, random);
+}
+
+/** The comments of a seed thread: a "• Author" line, then the body lines. */
+export function readThread(path: string): string[] {
+  const comments: string[][] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n').map((raw) => raw.trim())) {
+    if (line.startsWith('•')) comments.push([]);
+    else if (line !== '' && comments.length > 0) comments[comments.length - 1].push(line);
+  }
+  return comments.map((lines) => lines.join('\n')).filter((text) => text !== '');
+}
+
+/** Every comment of the seed threads in a folder (none when it is missing). */
+export function seedComments(folder: string): string[] {
+  return existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.txt')).flatMap((name) => readThread(join(folder, name))) : [];
 }
 
 export interface TextSample {
@@ -182,47 +243,22 @@ export interface TextSample {
 }
 
 /**
- * Comment texts from the shared data sets (read only), shuffled with a fixed seed: real comment
- * lengths and vocabulary for both the engine timing and the load. Texts longer than maxLength
- * are left out so a 1,000-comment batch stays under the API's request size limit.
+ * Comment texts for the pipeline load, the sources in equal shares: real comment lengths and
+ * vocabulary. Texts longer than maxLength are left out so a 1,000-comment batch stays under the
+ * API's request size limit.
  */
 export function loadTexts(folder: string, count: number, maxLength: number): TextSample {
-  const sources: [string, () => string[]][] = [
-    ['jigsaw', () => readdirSync(join(folder, 'jigsaw_toxic_train')).filter((f) => f.startsWith('train.') && f.endsWith('.csv')).flatMap((f) => csvColumn(join(folder, 'jigsaw_toxic_train', f), 'comment_text'))],
-    ['davidson', () => csvColumn(join(folder, 'davidson_hate_offensive', 'labeled_data.csv'), 'tweet')],
-    ['olid', () => tsvColumn(join(folder, 'olid_offenseval2019', 'olid-training-v1.0.tsv'), 1, true)],
-    ['sms', () => tsvColumn(join(folder, 'sms_spam_collection', 'SMSSpamCollection'), 1, false)],
-    ['youtube', () => readdirSync(join(folder, 'youtube_spam_collection')).filter((f) => f.endsWith('.csv')).flatMap((f) => csvColumn(join(folder, 'youtube_spam_collection', f), 'CONTENT'))],
-  ];
-  const random = randomGenerator(20261125);
-  const picked: string[] = [];
-  const counts: Record<string, number> = {};
-  const perSource = Math.ceil(count / sources.length);
-  for (const [name, read] of sources) {
-    let texts: string[] = [];
-    try {
-      texts = read().map(clean).filter((t) => t.length > 0 && t.length <= maxLength);
-    } catch {
-      continue; // a missing data set: the others still give texts
-    }
-    for (let i = texts.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [texts[i], texts[j]] = [texts[j], texts[i]];
-    }
-    const taken = texts.slice(0, perSource);
-    counts[name] = taken.length;
-    picked.push(...taken);
-  }
-  if (picked.length === 0) {
+  const shares = Object.fromEntries(Object.keys(SOURCES).map((source) => [source, 1 / Object.keys(SOURCES).length]));
+  const sampled = sampleTexts(folder, { count, shares, maxLength, seed: 20261125 });
+  const texts = sampled.map(({ text }) => text);
+  const sources: Record<string, number> = {};
+  for (const { source } of sampled) sources[source] = (sources[source] ?? 0) + 1;
+  if (texts.length === 0) {
     // No data sets on this machine: made-up comments still exercise the pipeline.
-    for (let i = 0; i < count; i++) picked.push(`Comment ${i}: the council should have finished the bridge years ago, and the figures look off.`);
-    counts.synthetic = picked.length;
+    for (let i = 0; i < count; i++) texts.push(`Comment ${i}: the council should have finished the bridge years ago, and the figures look off.`);
+    sources.synthetic = texts.length;
   }
-  for (let i = picked.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [picked[i], picked[j]] = [picked[j], picked[i]];
-  }
-  return { texts: picked, sources: counts, meanLength: picked.reduce((s, t) => s + t.length, 0) / picked.length };
+  return { texts, sources, meanLength: texts.reduce((s, t) => s + t.length, 0) / texts.length };
 }
 
 export function datasetsFolder(): string | null {

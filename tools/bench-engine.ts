@@ -1,12 +1,10 @@
-#!/usr/bin/env node
 /**
  * Benchmarks the moderation engine (libs/moderation-engine) on a few thousand real comments,
  * against the `obscenity` and `bad-words` profanity filters, in one run on one machine.
  *
- *   npx tsc -p tsconfig.build.json && node scripts/bench-engine.mjs
+ *   npm run bench:engine
  *
  * Environment:
- *   ENGINE_DIST   folder holding libs/moderation-engine/src/index.js (default: ./dist)
  *   DATASETS      the labelled data sets, read only (default: /work/shared/datasets)
  *   SEEDS         the sample comment threads, read only (default: /work/shared/seeds)
  *   BENCH_SAMPLE  how many texts to sample (default: 4000)
@@ -15,167 +13,59 @@
  * Writes the section "Engine" of docs/benchmarks.md and the raw numbers to
  * docs/benchmarks/engine.json. Progress goes to stderr.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
+import { join } from 'node:path';
 import { Filter } from 'bad-words';
 import { RegExpMatcher, englishDataset, englishRecommendedTransformers } from 'obscenity';
+import { ENGINE_VERSION, ModerationEngine } from '#app/moderation-engine';
+import { log, percentile, replaceSection, ROOT, sampleTexts, seedComments, TIMING_SHARES, type SampledText } from './bench-support.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const engineDist = resolve(process.env.ENGINE_DIST ?? join(root, 'dist'));
 const datasets = process.env.DATASETS ?? '/work/shared/datasets';
 const seeds = process.env.SEEDS ?? '/work/shared/seeds';
 const sampleSize = Number(process.env.BENCH_SAMPLE ?? 4000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
-const log = (message) => process.stderr.write(`${message}\n`);
-
-// ---------------------------------------------------------------------------------------------
-// Texts
-
-/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and line breaks. */
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quoted) {
-      if (char !== '"') field += char;
-      else if (text[i + 1] === '"') field += text[++i];
-      else quoted = false;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') {
-      row.push(field);
-      field = '';
-    } else if (char === '\n') {
-      rows.push([...row, field]);
-      row = [];
-      field = '';
-    } else if (char !== '\r') field += char;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
-}
-
-/** Rows of a CSV with a header, as objects. */
-function readCsv(path) {
-  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
-  return rows.filter((row) => row.length === header.length).map((row) => Object.fromEntries(header.map((name, i) => [name, row[i]])));
-}
-
-function readTsv(path, header) {
-  const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
-  const names = header ?? lines.shift().split('\t');
-  return lines.map((line) => Object.fromEntries(line.split('\t').map((value, i) => [names[i], value])));
-}
-
-/** The comments of a seed thread: a "• Author" line, then the indented body lines. */
-function readThread(path) {
-  const comments = [];
-  for (const line of readFileSync(path, 'utf8').split('\n').map((raw) => raw.trim())) {
-    if (line.startsWith('•')) comments.push([]);
-    else if (line && comments.length > 0) comments.at(-1).push(line);
-  }
-  return comments.map((lines) => ({ text: lines.join('\n') })).filter(({ text }) => text);
-}
-
-/** A seeded generator (mulberry32): the same sample on every run. */
-function randomGenerator(seed) {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-function sample(items, count, random) {
-  const shuffled = [...items];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-  }
-  return shuffled.slice(0, count);
-}
-
-/** Each source: where it is, how to read its texts, and its share of the sample. */
-const SOURCES = [
-  {
-    name: 'jigsaw (Wikipedia talk, half toxic)',
-    share: 0.35,
-    read: () =>
-      readdirSync(join(datasets, 'jigsaw_toxic_train'))
-        .filter((file) => file.startsWith('train.') && file.endsWith('.csv'))
-        .flatMap((file) => readCsv(join(datasets, 'jigsaw_toxic_train', file)).map((row) => row.comment_text)),
-  },
-  {
-    name: 'davidson (tweets)',
-    share: 0.15,
-    read: () => readCsv(join(datasets, 'davidson_hate_offensive', 'labeled_data.csv')).map((row) => row.tweet),
-  },
-  {
-    name: 'olid (tweets)',
-    share: 0.15,
-    read: () => readTsv(join(datasets, 'olid_offenseval2019', 'olid-training-v1.0.tsv')).map((row) => row.tweet),
-  },
-  {
-    name: 'sms spam collection',
-    share: 0.15,
-    read: () => readTsv(join(datasets, 'sms_spam_collection', 'SMSSpamCollection'), ['label', 'text']).map((row) => row.text),
-  },
-  {
-    name: 'youtube spam collection',
-    share: 0.2,
-    read: () =>
-      readdirSync(join(datasets, 'youtube_spam_collection'))
-        .filter((file) => file.endsWith('.csv'))
-        .flatMap((file) => readCsv(join(datasets, 'youtube_spam_collection', file)).map((row) => row.CONTENT)),
-  },
-];
-
-function loadTexts() {
-  const random = randomGenerator(20_191_020);
-  const texts = [];
-  for (const source of SOURCES) {
-    try {
-      const all = source.read().filter((text) => typeof text === 'string' && text.trim());
-      for (const text of sample(all, Math.round(source.share * sampleSize), random)) texts.push({ source: source.name, text });
-      log(`  ${source.name}: ${all.length} texts`);
-    } catch (error) {
-      log(`  ${source.name}: skipped (${error.message})`);
-    }
-  }
-  if (existsSync(seeds)) {
-    for (const file of readdirSync(seeds).filter((name) => name.endsWith('.txt'))) {
-      for (const { text } of readThread(join(seeds, file))) texts.push({ source: 'seed news thread', text });
-    }
-  }
-  return texts;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Timing
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
+/** How the sources are named in the report. */
+const SOURCE_NAMES: Readonly<Record<string, string>> = {
+  jigsaw: 'jigsaw (Wikipedia talk, half toxic)',
+  davidson: 'davidson (tweets)',
+  olid: 'olid (tweets)',
+  sms: 'sms spam collection',
+  youtube: 'youtube spam collection',
+  seed: 'seed news thread',
 };
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
-function summarise(microseconds) {
+function loadTexts(): SampledText[] {
+  const seedTexts = seedComments(seeds).map((text) => ({ source: 'seed', text }));
+  return [...sampleTexts(datasets, { count: sampleSize, shares: TIMING_SHARES, seed: 20_191_020 }), ...seedTexts];
+}
+
+interface Summary {
+  meanUs: number;
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
+  maxUs: number;
+  perSecond: number;
+}
+
+interface Library {
+  name: string;
+  run: (text: string) => unknown;
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
+function summarise(microseconds: number[]): Summary {
   const sorted = [...microseconds].sort((a, b) => a - b);
   const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
   return {
     meanUs: mean,
-    p50Us: percentile(sorted, 0.5),
-    p90Us: percentile(sorted, 0.9),
-    p99Us: percentile(sorted, 0.99),
-    maxUs: sorted.at(-1),
+    p50Us: percentile(sorted, 50),
+    p90Us: percentile(sorted, 90),
+    p99Us: percentile(sorted, 99),
+    maxUs: sorted[sorted.length - 1],
     perSecond: 1e6 / mean,
   };
 }
@@ -187,10 +77,10 @@ function summarise(microseconds) {
  * the throughput comes from the sum of those medians; the median whole pass, which also counts
  * garbage collection and any preemption, is reported beside it.
  */
-function timeLibraries(libraries, texts) {
+function timeLibraries(libraries: Library[], texts: SampledText[]): (Summary & { name: string; passMeanUs: number })[] {
   for (const { run } of libraries) for (let warm = 0; warm < 2; warm++) for (const { text } of texts) run(text);
-  const passes = libraries.map(() => []);
-  const times = libraries.map(() => texts.map(() => []));
+  const passes: number[][] = libraries.map(() => []);
+  const times: number[][][] = libraries.map(() => texts.map(() => []));
   for (let round = 0; round < rounds; round++) {
     libraries.forEach(({ run }, lib) => {
       texts.forEach(({ text }, i) => {
@@ -202,28 +92,29 @@ function timeLibraries(libraries, texts) {
       for (const { text } of texts) run(text);
       passes[lib].push(((performance.now() - started) * 1000) / texts.length);
     });
-    log(`  round ${round + 1}/${rounds}`);
+    log(`round ${round + 1}/${rounds}`);
   }
   return libraries.map(({ name }, lib) => ({ name, ...summarise(times[lib].map(median)), passMeanUs: median(passes[lib]) }));
 }
 
 /** Per phase, each text's median duration over the rounds, from an engine that records timings. */
-function timePhases(engine, texts) {
-  const byPhase = new Map();
-  const rulePhases = texts.map(() => []);
+function timePhases(engine: ModerationEngine, texts: SampledText[]): { phases: (Summary & { phase: string })[]; rulePhases: Summary } {
+  const byPhase = new Map<string, number[][]>();
+  const rulePhases: number[][] = texts.map(() => []);
   for (let round = 0; round < rounds + 2; round++) {
     texts.forEach(({ text }, i) => {
       const verdict = engine.evaluate({ body: text, author: { id: 'bench', name: 'Bench' } });
       if (round < 2) return;
       let ruleBased = 0;
       for (const phase of verdict.phases) {
-        if (!byPhase.has(phase.phase)) byPhase.set(phase.phase, texts.map(() => []));
-        byPhase.get(phase.phase)[i].push(phase.durationMs * 1000);
-        if (phase.phase !== 'normalise') ruleBased += phase.durationMs * 1000;
+        const perText = byPhase.get(phase.phase) ?? texts.map(() => []);
+        byPhase.set(phase.phase, perText);
+        perText[i].push((phase.durationMs ?? 0) * 1000);
+        if (phase.phase !== 'normalise') ruleBased += (phase.durationMs ?? 0) * 1000;
       }
       rulePhases[i].push(ruleBased);
     });
-    log(`  phases: round ${round + 1}/${rounds + 2}${round < 2 ? ' (warm-up)' : ''}`);
+    log(`phases: round ${round + 1}/${rounds + 2}${round < 2 ? ' (warm-up)' : ''}`);
   }
   const phases = [...byPhase].map(([phase, perText]) => ({ phase, ...summarise(perText.filter((values) => values.length > 0).map(median)) }));
   return { phases, rulePhases: summarise(rulePhases.map(median)) };
@@ -232,14 +123,14 @@ function timePhases(engine, texts) {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const fixed = (value, digits = 1) => value.toFixed(digits);
+const fixed = (value: number, digits = 1): string => value.toFixed(digits);
 
-function markdown(report) {
+type Report = ReturnType<typeof measure>;
+
+function markdown(report: Report): string {
   const { environment: env, libraries, phases, rulePhases, targets, build, bySource } = report;
   const lines = [
-    '## Engine',
-    '',
-    `Generated by \`node scripts/bench-engine.mjs\` on ${env.date}: Node ${env.node}, ${env.cpu} (${env.cores} cores), load average ${env.loadAverage.start} at the start and ${env.loadAverage.end} at the end (other processes shared the machine: compare the libraries with each other, not across runs).`,
+    `Generated by \`npm run bench:engine\` on ${env.date}: Node ${env.node}, ${env.cpu} (${env.cores} cores), load average ${env.loadAverage.start} at the start and ${env.loadAverage.end} at the end (other processes shared the machine: compare the libraries with each other, not across runs).`,
     '',
     `${report.texts} texts sampled from the shared data sets and the seed thread (mean ${fixed(report.meanLength, 0)} characters, longest ${report.maxLength}). Every library judges every text twice per round (timed one by one, then in a whole pass), the libraries taking turns, in ${env.rounds} rounds after two warm-up passes.`,
     '',
@@ -275,44 +166,22 @@ function markdown(report) {
     '',
     '| source | texts | approve | hold | reject | obscenity flags | bad-words flags |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...bySource.map((s) => `| ${s.source} | ${s.texts} | ${s.approve} | ${s.hold} | ${s.reject} | ${s.obscenity} | ${s.badWords} |`),
+    ...bySource.map((s) => `| ${SOURCE_NAMES[s.source] ?? s.source} | ${s.texts} | ${s.approve} | ${s.hold} | ${s.reject} | ${s.obscenity} | ${s.badWords} |`),
     '',
   ];
   return lines.join('\n');
 }
 
-/** Replaces the "## Engine" section of docs/benchmarks.md, keeping any other section. */
-function writeMarkdown(section) {
-  const path = join(root, 'docs', 'benchmarks.md');
-  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\n';
-  // The heading line itself: other sections may have an "### Engine" of their own.
-  const start = existing.search(/^## Engine$/m);
-  let updated;
-  if (start < 0) updated = `${existing.trimEnd()}\n\n${section}`;
-  else {
-    const next = existing.indexOf('\n## ', start + 1);
-    updated = `${existing.slice(0, start)}${section}${next < 0 ? '' : `\n${existing.slice(next + 1)}`}`;
-  }
-  writeFileSync(path, `${updated.trimEnd()}\n`);
-  return path;
-}
 
 // ---------------------------------------------------------------------------------------------
 
-async function main() {
-  const entry = join(engineDist, 'libs', 'moderation-engine', 'src', 'index.js');
-  if (!existsSync(entry)) {
-    log(`No compiled engine at ${entry}: run \`npx tsc -p tsconfig.build.json\` first, or set ENGINE_DIST.`);
-    process.exit(1);
-  }
-  const { ModerationEngine, ENGINE_VERSION } = await import(pathToFileURL(entry).href);
+function measure() {
   const startLoad = loadavg()[0];
-
-  log('Loading texts');
+  log('loading texts');
   const texts = loadTexts();
   log(`${texts.length} texts`);
 
-  log('Building engines');
+  log('building engines');
   let started = performance.now();
   const engine = new ModerationEngine();
   const firstMs = performance.now() - started;
@@ -323,10 +192,10 @@ async function main() {
   const badWords = new Filter();
   const author = { id: 'bench', name: 'Bench' };
 
-  log('Timing');
+  log('timing');
   // hasMatch is obscenity's cheapest call (it may stop at the first match), the one the 5×
   // target is measured against; getAllMatches, like evaluate, finds every match with its place.
-  const candidates = [
+  const candidates: Library[] = [
     { name: 'ModerationEngine.evaluate', run: (text) => engine.evaluate({ body: text, author }) },
     { name: 'obscenity RegExpMatcher.hasMatch', run: (text) => obscenity.hasMatch(text) },
     { name: 'obscenity RegExpMatcher.getAllMatches', run: (text) => obscenity.getAllMatches(text) },
@@ -336,7 +205,7 @@ async function main() {
   const libraries = timed.map((lib) => ({ ...lib, engineSpeedup: timed[0].perSecond / lib.perSecond }));
   const { phases, rulePhases } = timePhases(timedEngine, texts);
 
-  log('Counting verdicts');
+  log('counting verdicts');
   const bySource = [...new Set(texts.map(({ source }) => source))].map((source) => {
     const own = texts.filter((text) => text.source === source);
     const actions = { approve: 0, hold: 0, reject: 0 };
@@ -350,7 +219,7 @@ async function main() {
     };
   });
 
-  const report = {
+  return {
     engineVersion: ENGINE_VERSION,
     environment: {
       date: new Date().toISOString().slice(0, 10),
@@ -374,14 +243,15 @@ async function main() {
     },
     bySource,
   };
-
-  mkdirSync(join(root, 'docs', 'benchmarks'), { recursive: true });
-  const jsonPath = join(root, 'docs', 'benchmarks', 'engine.json');
-  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-  const markdownPath = writeMarkdown(markdown(report));
-  log(`Wrote ${markdownPath} and ${jsonPath}`);
-  for (const lib of libraries) log(`  ${lib.name}: mean ${fixed(lib.meanUs)} µs, p50 ${fixed(lib.p50Us)} µs, p99 ${fixed(lib.p99Us)} µs, whole pass ${fixed(lib.passMeanUs)} µs per text`);
-  log(`  rule-based phases: p50 ${fixed(rulePhases.p50Us, 2)} µs; obscenity speed-up ${fixed(report.targets.obscenitySpeedup, 2)}×`);
 }
 
-await main();
+const report = measure();
+mkdirSync(join(ROOT, 'docs', 'benchmarks'), { recursive: true });
+const jsonPath = join(ROOT, 'docs', 'benchmarks', 'engine.json');
+writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+const markdownPath = join(ROOT, 'docs', 'benchmarks.md');
+const existing = existsSync(markdownPath) ? readFileSync(markdownPath, 'utf8') : '# Benchmarks\n';
+writeFileSync(markdownPath, replaceSection(existing, 'Engine', markdown(report)));
+log(`wrote ${markdownPath} and ${jsonPath}`);
+for (const lib of report.libraries) log(`${lib.name}: mean ${fixed(lib.meanUs)} µs, p50 ${fixed(lib.p50Us)} µs, p99 ${fixed(lib.p99Us)} µs, whole pass ${fixed(lib.passMeanUs)} µs per text`);
+log(`rule-based phases: p50 ${fixed(report.rulePhases.p50Us, 2)} µs; obscenity speed-up ${fixed(report.targets.obscenitySpeedup, 2)}×`);
