@@ -146,7 +146,9 @@ async function provisionPostgres(secrets, databases) {
   }
   if (!(await portOpen(PG_PORT))) {
     log(`starting PostgreSQL on 127.0.0.1:${PG_PORT}…`);
-    const options = `-p ${PG_PORT} -c listen_addresses=127.0.0.1 -k ${socketDir} -c max_connections=200`;
+    // Bigger than the defaults (128MB, 1GB) so bursts of ingest stay in memory and do not force
+    // checkpoints every few seconds; commits stay synchronous.
+    const options = `-p ${PG_PORT} -c listen_addresses=127.0.0.1 -k ${socketDir} -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=4GB`;
     const [cmd, args] = asPostgres(pgCtl, ['-D', dataDir, '-l', join(dataDir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
     const result = capture(cmd, args);
     if (!result.ok) fail(`PostgreSQL did not start (see ${join(dataDir, 'server.log')}):\n${result.out}`);
