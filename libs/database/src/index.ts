@@ -11,3 +11,4 @@ export * from './entities/moderator.entity.js';
 export { dataSourceOptions, ENTITIES, MIGRATIONS } from './data-source.js';
 export * from './database.module.js';
 export * from './update-rows.js';
+export * from './prepared-statement.js';
