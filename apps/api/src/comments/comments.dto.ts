@@ -22,6 +22,7 @@ import {
 import { COMMENT_STATUSES, type CommentStatus, type DecidedBy, type DecisionAction, REPORT_REASONS, type ReportReason } from '#app/database';
 import type { Reason } from '#app/moderation-engine';
 import { IsStorableText, TextField } from '../common/text.js';
+import { PageLimitField } from '../common/cursor.js';
 
 /** Ids the site uses for its own things: printable, bounded, never empty. */
 const EXTERNAL_ID_MAX = 200;
@@ -154,12 +155,7 @@ export class ListCommentsQuery {
   @TextField({ max: 200, optional: true, description: '`nextCursor` of the previous page' })
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Max(500)
-  @Min(1)
-  @IsInt()
-  @Type(() => Number)
+  @PageLimitField(500)
   limit?: number;
 }
 

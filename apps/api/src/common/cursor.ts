@@ -1,3 +1,7 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ApiError } from './api-error.js';
 import { isUuid } from './ids.js';
 
@@ -25,3 +29,8 @@ export function decodeCursor(cursor: string, keyValid: (key: string) => boolean 
 
 export const isTimestamp = (key: string): boolean => !Number.isNaN(Date.parse(key));
 export const isNumber = (key: string): boolean => key.trim() !== '' && Number.isFinite(Number(key));
+
+/** The `limit` of a listing: a whole number of items per page, 1..max, default 50. */
+export function PageLimitField(max: number): PropertyDecorator {
+  return applyDecorators(ApiPropertyOptional({ minimum: 1, maximum: max, default: 50 }), IsOptional(), Max(max), Min(1), IsInt(), Type(() => Number));
+}

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, ValidateIf } from 'class-validator';
 import { AUTHOR_STANDINGS } from '#app/database';
 import type { AuthorTrust } from '#app/moderation-engine';
 import { TextField } from '../common/text.js';
+import { PageLimitField } from '../common/cursor.js';
 
 export const REVIEW_QUEUES = ['held', 'reported', 'pending', 'approved', 'rejected'] as const;
 export type ReviewQueue = (typeof REVIEW_QUEUES)[number];
@@ -55,12 +55,7 @@ export class QueueQuery {
   @TextField({ max: 300, optional: true })
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Max(200)
-  @Min(1)
-  @IsInt()
-  @Type(() => Number)
+  @PageLimitField(200)
   limit?: number;
 }
 

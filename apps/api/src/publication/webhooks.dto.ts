@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, MaxLength, Max, Min } from 'class-validator';
 import { WEBHOOK_EVENTS } from '#app/publishing';
 import { IsStorableText, TextField } from '../common/text.js';
+import { PageLimitField } from '../common/cursor.js';
 
 const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'superseded'] as const;
 
@@ -44,11 +44,6 @@ export class DeliveriesQuery {
   @TextField({ max: 100, optional: true })
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Max(200)
-  @Min(1)
-  @IsInt()
-  @Type(() => Number)
+  @PageLimitField(200)
   limit?: number;
 }
