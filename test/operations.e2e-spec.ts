@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import request from 'supertest';
-import { QUEUES, redisOptions } from '#app/queue';
+import { type ModerateJob, QUEUES, redisOptions } from '#app/queue';
 import { ReconcilerService } from '../apps/worker/src/reconciler/reconciler.service.js';
 import { freePort, startProcess, waitFor } from './support/processes.js';
 import { WebhookReceiver } from './support/receiver.js';
@@ -114,6 +114,67 @@ describe('operations', () => {
     } finally {
       await receiver.stop();
     }
+  });
+});
+
+describe('the reconciler', () => {
+  let stack: Stack;
+  let queue: Queue<ModerateJob>;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    Object.assign(process.env, { MODERATION_ATTEMPTS: '1', RECONCILE_PENDING_AFTER_MS: '100', RECONCILE_INTERVAL_MS: '3600000' });
+    stack = await startStack();
+    queue = new Queue(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
+  });
+  afterAll(async () => {
+    await queue.close();
+    await stack.close();
+    process.env = saved;
+  });
+
+  const post = async (site: { apiKey: string }) =>
+    (await request(stack.http).post('/v1/comments').set(bearer(site.apiKey)).send(commentPayload()).expect(202)).body.id as string;
+  /** Two comments stored together: one job for both. */
+  const postPair = async (site: { apiKey: string }) => {
+    const stored = await request(stack.http).post('/v1/comments/batch').set(bearer(site.apiKey)).send({ comments: [commentPayload(), commentPayload()] }).expect(200);
+    return stored.body.results.map((r: { id: string }) => r.id) as string[];
+  };
+  const storedLongAgo = (ids: string[]) => stack.db.query(`UPDATE comments SET updated_at = now() - interval '10 minutes' WHERE id = ANY($1::uuid[])`, [ids]);
+  const queuedChecks = async () => (await queue.getJobs(['waiting'])).flatMap((job) => job.data.checks.map((check) => check.commentId)).sort();
+  const statusOf = async (site: { apiKey: string }, id: string) =>
+    (await request(stack.http).get(`/v1/comments/${id}`).set(bearer(site.apiKey)).expect(200)).body.status;
+
+  it('re-queues a comment whose job was lost, but none in a failed job or waiting behind a backlog', async () => {
+    const site = await createSite(stack, 'Reconciled site');
+    const broken = await createSite(stack, 'Reconciled broken site');
+    await stack.db.query(`INSERT INTO site_policies (site_id, version, policy, changed_by) VALUES ($1, 1, '{"mode": 5}', 'test')`, [broken.id]);
+    const failed = await postPair(broken);
+    await waitFor('the job to fail', async () => (await queue.getJobs(['failed'])).length === 1);
+    await storedLongAgo(failed);
+
+    await queue.pause();
+    const waiting = await postPair(site);
+    const lost = await post(site);
+    await queue.remove(lost);
+    await storedLongAgo([lost]);
+    // Pending for longer than RECONCILE_PENDING_AFTER_MS, but in the oldest job still queued.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const reconciler = stack.worker!.get(ReconcilerService);
+    expect(await reconciler.reconcile()).toEqual({ comments: 1, deliveries: 0 });
+    expect(await queuedChecks()).toEqual([...waiting, lost].sort());
+    // Its new job is still queued: the next round adds nothing.
+    expect(await reconciler.reconcile()).toEqual({ comments: 0, deliveries: 0 });
+
+    await queue.resume();
+    for (const id of [...waiting, lost]) expect((await waitForDecision(stack, site.apiKey, id)).status).toBe('approved');
+    for (const id of failed) expect(await statusOf(broken, id)).toBe('pending');
+
+    // With the queue obliterated, the failed job is gone too: its comments are queued again.
+    await queue.obliterate({ force: true });
+    await stack.db.query(`UPDATE site_policies SET policy = '{}' WHERE site_id = $1`, [broken.id]);
+    expect(await reconciler.reconcile()).toEqual({ comments: 2, deliveries: 0 });
+    for (const id of failed) expect((await waitForDecision(stack, broken.apiKey, id)).status).toBe('approved');
   });
 });
 

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { Queue } from 'bullmq';
 import request from 'supertest';
 import { verifyWebhook } from '#app/publishing';
+import { type ModerateJob, QUEUES, redisOptions } from '#app/queue';
 import { waitFor } from './support/processes.js';
 import { WebhookReceiver } from './support/receiver.js';
 import { ADMIN_TOKEN, commentPayload, createSite, type Stack, startStack, unique, waitForDecision } from './support/stack.js';
@@ -18,6 +20,7 @@ const FAST_DELIVERY = {
 describe('publishing approved threads', () => {
   let stack: Stack;
   let receiver: WebhookReceiver;
+  let receiverUrl: string;
   let site: { id: string; apiKey: string };
   let secret: string;
   const saved = { ...process.env };
@@ -26,12 +29,12 @@ describe('publishing approved threads', () => {
     Object.assign(process.env, FAST_DELIVERY);
     stack = await startStack();
     receiver = new WebhookReceiver();
-    const url = await receiver.start();
+    receiverUrl = await receiver.start();
     site = await createSite(stack, 'Publishing site');
     const webhook = await request(stack.http)
       .put(`/v1/sites/${site.id}/webhook`)
       .set(bearer(site.apiKey))
-      .send({ url, events: ['thread.updated', 'comment.approved', 'comment.held'] })
+      .send({ url: receiverUrl, events: ['thread.updated', 'comment.approved', 'comment.held'] })
       .expect(200);
     secret = webhook.body.secret;
     expect(secret).toMatch(/^whsec_/);
@@ -76,6 +79,92 @@ describe('publishing approved threads', () => {
     await waitFor('the comment.approved event', async () =>
       receiver.received.some((r) => r.body.type === 'comment.approved' && (r.body.data.comment as { id: string }).id === reply.body.id) || undefined,
     );
+  });
+
+  it('decides a group of comments in one job: each its own decision, status and announcements', async () => {
+    const mixed = await createSite(stack, 'Mixed group site');
+    await request(stack.http)
+      .put(`/v1/sites/${mixed.id}/webhook`)
+      .set(bearer(mixed.apiKey))
+      .send({ url: receiverUrl, events: ['thread.updated', 'comment.approved', 'comment.held', 'comment.rejected'] })
+      .expect(200);
+    const [open, quiet] = [unique('group-open'), unique('group-quiet')];
+    const sent = [
+      { articleId: open, body: 'The new library hours suit early risers.', status: 'approved', event: 'comment.approved' },
+      { articleId: open, body: 'Good to see the park cleaned up at last.', status: 'approved', event: 'comment.approved' },
+      { articleId: open, body: 'You are an idiot and a liar.', status: 'held', event: 'comment.held' },
+      { articleId: quiet, body: 'Shut up, you fucking idiot.', status: 'held', event: 'comment.held' },
+      { articleId: quiet, body: 'I will kill you, you worthless idiot.', status: 'rejected', event: 'comment.rejected' },
+    ];
+    const stored = await request(stack.http)
+      .post('/v1/comments/batch')
+      .set(bearer(mixed.apiKey))
+      .send({ comments: sent.map(({ articleId, body }) => commentPayload({ articleId, body })) })
+      .expect(200);
+    const ids: string[] = stored.body.results.map((r: { id: string }) => r.id);
+    const decided = [];
+    for (const id of ids) decided.push(await waitForDecision(stack, mixed.apiKey, id));
+    expect(decided.map((c) => c.status)).toEqual(sent.map((c) => c.status));
+
+    // One job checked them all, and says so.
+    const queue = new Queue<ModerateJob>(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
+    try {
+      const job = (await queue.getJobs(['completed'])).find((j) => j.data.checks.some((check) => check.commentId === ids[0]))!;
+      expect(job.data.checks.map((check) => check.commentId)).toEqual(ids);
+      expect(job.returnvalue).toEqual({ decided: 5, alreadyDecided: 0, gone: 0 });
+    } finally {
+      await queue.close();
+    }
+    const decisions = await stack.db.query(`SELECT comment_id, action FROM decisions WHERE comment_id = ANY($1::uuid[]) AND kind = 'check'`, [ids]);
+    expect(decisions).toHaveLength(5);
+
+    // Each comment's event, with the comment as decided and the reasons of its decision.
+    const events: { event_type: string; payload: { data: { comment: Record<string, unknown> } } }[] = await waitFor('the five comment events', async () => {
+      const rows = await stack.db.query(`SELECT event_type, payload FROM webhook_deliveries WHERE site_id = $1 AND event_type <> 'thread.updated'`, [mixed.id]);
+      return rows.length >= 5 ? rows : undefined;
+    });
+    expect(events).toHaveLength(5);
+    for (const [i, comment] of decided.entries()) {
+      const own = events.filter((e) => e.payload.data.comment.id === comment.id);
+      expect(own.map((e) => e.event_type)).toEqual([sent[i].event]);
+      expect(own[0].payload.data.comment).toMatchObject({ status: sent[i].status, revision: 1, articleId: sent[i].articleId, reasons: comment.decision.reasons });
+      await waitFor(`the ${sent[i].event} event delivered`, async () => receiver.received.some((r) => r.body.type === sent[i].event && (r.body.data.comment as { id: string }).id === comment.id) || undefined);
+    }
+    expect(decided[4].decision.reasons.length).toBeGreaterThan(0);
+
+    // The thread with the approvals changed by one version each; the one with none did not change.
+    const thread = await waitFor('the thread with both approvals', async () => receiver.latestThread(open));
+    expect(thread.body.data.threadVersion).toBe(2);
+    expect(thread.body.data.comments!.map((c) => (c as { id: string }).id).sort()).toEqual([ids[0], ids[1]].sort());
+    const versions = await stack.db.query(`SELECT external_id, thread_version::int AS version FROM articles WHERE site_id = $1 ORDER BY version DESC`, [mixed.id]);
+    expect(versions).toEqual([{ external_id: open, version: 2 }, { external_id: quiet, version: 0 }]);
+    const [{ threads }] = await stack.db.query(
+      `SELECT count(*)::int AS threads FROM webhook_deliveries d JOIN articles a ON a.id = d.article_id WHERE a.external_id = $1 AND d.event_type = 'thread.updated'`,
+      [quiet],
+    );
+    expect(threads).toBe(0);
+    expect(receiver.threads(quiet)).toEqual([]);
+  });
+
+  it('takes a published comment down when the check holds its edit, and says so', async () => {
+    const article = unique('edited');
+    const created = await post({ articleId: article, body: 'The tram extension is a sensible plan.' });
+    const id = created.body.id;
+    await waitForDecision(stack, site.apiKey, id);
+    await waitFor('the comment published', async () => receiver.latestThread(article)?.body.data.comments!.length === 1 || undefined);
+    await request(stack.http).patch(`/v1/comments/${id}`).set(bearer(site.apiKey)).send({ body: 'You are an idiot and a liar.' }).expect(200);
+    const held = await waitForDecision(stack, site.apiKey, id);
+    expect(held).toMatchObject({ status: 'held', revision: 2 });
+    const [row] = await stack.db.query(`SELECT c.published_revision, a.thread_version::int AS version FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = $1`, [id]);
+    expect(row).toEqual({ published_revision: null, version: 2 });
+    await waitFor('the takedown published', async () => {
+      const latest = receiver.latestThread(article)!;
+      return (latest.body.data.threadVersion === 2 && latest.body.data.comments!.length === 0) || undefined;
+    });
+    const event = await waitFor('the comment.held event', async () =>
+      receiver.received.find((r) => r.body.type === 'comment.held' && (r.body.data.comment as { id: string }).id === id),
+    );
+    expect(event.body.data.comment).toMatchObject({ status: 'held', revision: 2, reasons: held.decision.reasons });
   });
 
   it('coalesces a burst of 50 changes to one article into far fewer deliveries, ending at the last state', async () => {

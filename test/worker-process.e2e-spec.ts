@@ -1,6 +1,6 @@
 import { type JobType, Queue } from 'bullmq';
 import request from 'supertest';
-import { QUEUES, redisOptions } from '#app/queue';
+import { JOBS, type ModerateJob, moderateJobId, moderateJobOptions, QUEUES, redisOptions } from '#app/queue';
 import { freePort, startProcess, waitFor } from './support/processes.js';
 import { commentPayload, createSite, type Stack, startStack, waitForDecision } from './support/stack.js';
 
@@ -113,6 +113,47 @@ describe('a moderation job that fails every attempt', () => {
       await job.retry();
       const decided = await waitForDecision(stack, site.apiKey, accepted.body.id);
       expect(decided.status).toBe('approved');
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it("decides the rest of a group when some comments cannot be checked, and leaves the job failed with only those pending", async () => {
+    const good = await createSite(stack, 'Good site');
+    const broken = await createSite(stack, 'Broken site');
+    await stack.db.query(`INSERT INTO site_policies (site_id, version, policy, changed_by) VALUES ($1, 1, '{"mode": 5}', 'test')`, [broken.id]);
+    const queue = new Queue<ModerateJob>(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
+    try {
+      // Stored while the queue is paused, their own jobs removed: the only job is the group below.
+      await queue.pause();
+      const stored = [];
+      for (const site of [broken, good]) {
+        const accepted = await request(stack.http).post('/v1/comments').set('Authorization', `Bearer ${site.apiKey}`).send(commentPayload()).expect(202);
+        await queue.remove(accepted.body.id);
+        stored.push(accepted.body.id as string);
+      }
+      const [brokenId, goodId] = stored;
+      const checks = stored.map((commentId) => ({ commentId, revision: 1 }));
+      const options = moderateJobOptions({ attempts: 2, backoffMs: 20 });
+      await queue.add(JOBS.moderate.name, { checks }, { ...options, jobId: moderateJobId(checks) });
+      await queue.resume();
+
+      await waitFor('the group job to fail for good', async () => (await queue.getJobState(moderateJobId(checks))) === 'failed');
+      const job = (await queue.getJob(moderateJobId(checks)))!;
+      expect(job.attemptsMade).toBe(2);
+      expect(job.failedReason).toMatch(new RegExp(`^1 of 2 comment\\(s\\) could not be checked; the first, ${brokenId} r1: .*mode`));
+      expect((await waitForDecision(stack, good.apiKey, goodId)).status).toBe('approved');
+      const pending = await request(stack.http).get(`/v1/comments/${brokenId}`).set('Authorization', `Bearer ${broken.apiKey}`).expect(200);
+      expect(pending.body).toMatchObject({ status: 'pending', decision: null });
+
+      await stack.db.query(`UPDATE site_policies SET policy = '{}' WHERE site_id = $1`, [broken.id]);
+      await job.retry();
+      expect((await waitForDecision(stack, broken.apiKey, brokenId)).status).toBe('approved');
+      await waitFor('the retried job to complete', async () => (await queue.getJobState(job.id!)) === 'completed');
+      expect((await queue.getJob(job.id!))!.returnvalue).toEqual({ decided: 1, alreadyDecided: 1, gone: 0 });
+      const decisions = await stack.db.query(`SELECT comment_id, count(*)::int AS n FROM decisions WHERE comment_id = ANY($1::uuid[]) GROUP BY 1`, [stored]);
+      expect(decisions).toHaveLength(2);
+      expect(decisions.every((d: { n: number }) => d.n === 1)).toBe(true);
     } finally {
       await queue.close();
     }

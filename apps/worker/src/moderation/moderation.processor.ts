@@ -3,7 +3,7 @@ import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { Environment } from '#app/config';
 import { JOBS, type ModerateJob, QUEUES, workerLockOptions } from '#app/queue';
-import { ModerationService, type ModerationOutcome } from './moderation.service.js';
+import { ModerationService, type ModerationSummary } from './moderation.service.js';
 
 /** Consumes the moderation queue. Failed attempts are retried with back-off (moderateJobOptions). */
 @Processor(QUEUES.moderation, workerLockOptions())
@@ -28,13 +28,10 @@ export class ModerationProcessor extends WorkerHost implements OnApplicationBoot
     this.logger.warn({ msg: `moderation of ${checks.length} comment(s) (job ${job?.id}) failed (${attempts}): ${error.message}`, correlationId: checks[0]?.correlationId });
   }
 
-  async process(job: Job<ModerateJob>): Promise<ModerationOutcome[]> {
+  async process(job: Job<ModerateJob>): Promise<ModerationSummary> {
     switch (job.name) {
-      case JOBS.moderate.name: {
-        const outcomes: ModerationOutcome[] = [];
-        for (const check of job.data.checks) outcomes.push(await this.moderation.moderate(check));
-        return outcomes;
-      }
+      case JOBS.moderate.name:
+        return this.moderation.moderate(job.data.checks);
       default:
         // Retrying cannot help a job this worker does not know; fail it visibly instead.
         throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUES.moderation}`);

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { STATUS_AFTER, updateRows } from '#app/database';
+import { STATUS_AFTER } from '#app/database';
 import type { AuthorTrust, CommentInput, Verdict } from '#app/moderation-engine';
-import { announceDecision, postSigned } from '#app/publishing';
+import { announcements, COMMENT_EVENTS, postSigned } from '#app/publishing';
 import type { ModerationCheck } from '#app/queue';
 import { Metrics } from '#app/observability';
 import { applyExternalAnswer, type ExternalAnswer, type ExternallyScoredInput, parseExternalAnswer, SitePolicyService } from '#app/site-policy';
@@ -42,8 +42,8 @@ interface CommentToCheck {
   scorer_failure_mode: 'open' | 'closed' | null;
 }
 
-// Everything the engine needs in one query, including the policy version in force, so a policy
-// change is used from the next comment on.
+// Everything the engine needs for a group of comments in one query, including the policy version
+// in force, so a policy change is used from the next group on.
 const LOAD_SQL = `
   SELECT c.id, c.site_id, c.body, c.status, c.revision, c.author_ip_hash, c.report_count, c.created_at,
          au.external_id AS author_id, au.display_name AS author_name, au.trust, au.account_created_at,
@@ -63,9 +63,54 @@ const LOAD_SQL = `
         FROM (SELECT o.status FROM comments o
                WHERE o.author_id = c.author_id AND o.id <> c.id
                ORDER BY o.created_at DESC LIMIT ${AUTHOR_HISTORY_DEPTH}) recent) h
-   WHERE c.id = $1`;
+   WHERE c.id = ANY($1::uuid[])`;
 
-export type ModerationOutcome = 'decided' | 'already-decided' | 'gone';
+/**
+ * All verdicts of a group in one statement: the decisions (none for a revision decided before),
+ * the statuses of the comments still pending at that revision, and their announcements.
+ * `before` is the comment as the statement found it (RETURNING gives the new row).
+ */
+const RECORD_SQL = `
+  WITH verdict AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::jsonb[], $8::text[], $9::text[], $10::text[])
+      AS v(comment_id, revision, action, status, reasons, scores, phases, engine_version, event_type, correlation_id)),
+  decided AS (
+    INSERT INTO decisions (comment_id, comment_revision, action, decided_by, kind, reasons, scores, phases, engine_version)
+    SELECT comment_id, revision, action, 'system', 'check', reasons, scores, phases, engine_version FROM verdict
+    ON CONFLICT (comment_id, comment_revision) WHERE kind = 'check' DO NOTHING
+    RETURNING comment_id),
+  -- An approved revision becomes the published one; a held or rejected edit takes the comment
+  -- down until a moderator approves it (the published version is never one nobody checked).
+  changed AS (
+    UPDATE comments c
+       SET status = v.status, updated_at = now(),
+           published_revision = CASE WHEN v.action = 'approve' THEN c.revision ELSE NULL END
+      FROM decided d JOIN verdict v ON v.comment_id = d.comment_id JOIN comments before ON before.id = d.comment_id
+     WHERE c.id = d.comment_id AND c.revision = v.revision AND c.status = 'pending'
+    RETURNING c.id, c.site_id, c.article_id, c.author_id, c.external_id, c.parent_external_id, c.status, c.revision,
+              v.event_type, v.reasons, v.action = 'approve' OR before.published_revision IS NOT NULL AS thread_changed,
+              v.correlation_id),
+  ${announcements('changed')}
+  SELECT comment_id FROM decided`;
+
+/** What a group's checks came to. */
+export interface ModerationSummary {
+  /** Checks whose verdict this run recorded. */
+  decided: number;
+  /** Checks of a revision decided before (a retry, a duplicate job) or no longer the current one. */
+  alreadyDecided: number;
+  /** Checks of comments that no longer exist. */
+  gone: number;
+}
+
+interface Due {
+  comment: CommentToCheck;
+  check: ModerationCheck;
+}
+
+interface Judged extends Due {
+  verdict: Verdict;
+}
 
 @Injectable()
 export class ModerationService {
@@ -83,38 +128,85 @@ export class ModerationService {
   }
 
   /**
-   * Checks one revision of a comment and records the verdict. Safe to run again for the same job:
-   * the unique index on (comment, revision) for engine decisions keeps it to one decision.
+   * Checks a group of revisions and records their verdicts with one statement. Safe to run again
+   * for the same job: the unique index on (comment, revision) for engine decisions keeps it to one
+   * decision each. A comment that cannot be checked (its site's stored policy is broken, say) does
+   * not hold up the others: they are recorded, then the run fails saying how many could not be,
+   * so the job is retried, and the retry skips the ones decided.
    */
-  async moderate(job: ModerationCheck): Promise<ModerationOutcome> {
-    const [comment]: CommentToCheck[] = await this.dataSource.query(LOAD_SQL, [job.commentId]);
-    if (!comment) return 'gone';
-    if (comment.revision !== job.revision || comment.status !== 'pending') return 'already-decided';
+  async moderate(checks: readonly ModerationCheck[]): Promise<ModerationSummary> {
+    const rows: CommentToCheck[] = await this.dataSource.query(LOAD_SQL, [checks.map((check) => check.commentId)]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const due = new Map<string, Due>();
+    const summary: ModerationSummary = { decided: 0, alreadyDecided: 0, gone: 0 };
+    for (const check of checks) {
+      const comment = byId.get(check.commentId);
+      if (!comment) summary.gone += 1;
+      else if (comment.revision !== check.revision || comment.status !== 'pending' || due.has(comment.id)) summary.alreadyDecided += 1;
+      else due.set(comment.id, { comment, check });
+    }
+    if (due.size === 0) return summary;
 
-    const [engine, signals, external] = await Promise.all([
-      this.policies.engineFor(comment.site_id, comment.policy_version, comment.adaptation_revision),
-      this.counters.count({
-        commentId: comment.id,
-        siteId: comment.site_id,
-        authorId: comment.author_id,
-        ipHash: comment.author_ip_hash,
-        body: comment.body,
-        postedAt: comment.created_at.getTime(),
-      }),
-      this.askSiteScorer(comment),
-    ]);
-    const input: ExternallyScoredInput = {
-      ...this.engineInput(comment, { ...signals, reportCount: comment.report_count }),
-      externalScores: external?.ok ? external.scores : undefined,
-    };
-    const judged = engine.evaluate(input);
-    const verdict = external ? applyExternalAnswer(judged, external, comment.scorer_failure_mode!) : judged;
-    const written = await this.record(comment, verdict, job.correlationId ?? null);
-    if (written) {
-      this.logger.debug({ msg: `comment ${comment.id} r${comment.revision}: ${verdict.action}`, correlationId: job.correlationId });
+    const { judged, failures } = await this.judge([...due.values()]);
+    const recorded = await this.record(judged);
+    for (const { comment, check, verdict } of judged) {
+      if (!recorded.has(comment.id)) {
+        summary.alreadyDecided += 1;
+        continue;
+      }
+      summary.decided += 1;
+      this.logger.debug({ msg: `comment ${comment.id} r${comment.revision}: ${verdict.action}`, correlationId: check.correlationId });
       this.observe(comment, verdict);
     }
-    return written ? 'decided' : 'already-decided';
+    if (failures.length > 0) {
+      const [first] = failures;
+      throw new Error(
+        `${failures.length} of ${checks.length} comment(s) could not be checked; the first, ${first.comment.id} r${first.comment.revision}: ${first.error.message}`,
+      );
+    }
+    return summary;
+  }
+
+  /** The verdicts of the comments due, each on its own: one that cannot be checked does not stop the others. */
+  private async judge(due: Due[]): Promise<{ judged: Judged[]; failures: { comment: CommentToCheck; error: Error }[] }> {
+    const comments = due.map(({ comment }) => comment);
+    // One engine per site; its policy version and adaptation came with each of its comments.
+    const sites = new Map(comments.map((comment) => [comment.site_id, comment]));
+    const [engines, signals, answers] = await Promise.all([
+      Promise.allSettled([...sites.values()].map((c) => this.policies.engineFor(c.site_id, c.policy_version, c.adaptation_revision))),
+      this.counters.countMany(
+        comments.map((comment) => ({
+          commentId: comment.id,
+          siteId: comment.site_id,
+          authorId: comment.author_id,
+          ipHash: comment.author_ip_hash,
+          body: comment.body,
+          postedAt: comment.created_at.getTime(),
+        })),
+      ),
+      Promise.allSettled(comments.map((comment) => this.askSiteScorer(comment))),
+    ]);
+    const engineOf = new Map([...sites.keys()].map((siteId, i) => [siteId, engines[i]]));
+    const judged: Judged[] = [];
+    const failures: { comment: CommentToCheck; error: Error }[] = [];
+    for (const [i, { comment, check }] of due.entries()) {
+      try {
+        const engine = engineOf.get(comment.site_id)!;
+        if (engine.status === 'rejected') throw engine.reason;
+        const answer = answers[i];
+        if (answer.status === 'rejected') throw answer.reason;
+        const external = answer.value;
+        const input: ExternallyScoredInput = {
+          ...this.engineInput(comment, { ...signals[i], reportCount: comment.report_count }),
+          externalScores: external?.ok ? external.scores : undefined,
+        };
+        const verdict = engine.value.evaluate(input);
+        judged.push({ comment, check, verdict: external ? applyExternalAnswer(verdict, external, comment.scorer_failure_mode!) : verdict });
+      } catch (error) {
+        failures.push({ comment, error: error as Error });
+      }
+    }
+    return { judged, failures };
   }
 
   /**
@@ -172,39 +264,24 @@ export class ModerationService {
     };
   }
 
-  /** The decision and the new status in one transaction; nothing when this check was recorded before. */
-  private record(comment: CommentToCheck, verdict: Verdict, correlationId: string | null): Promise<boolean> {
-    return this.dataSource.transaction(async (tx) => {
-      const inserted: unknown[] = await tx.query(
-        `INSERT INTO decisions (comment_id, comment_revision, action, decided_by, kind, reasons, scores, phases, engine_version)
-         VALUES ($1, $2, $3, 'system', 'check', $4, $5, $6, $7)
-         ON CONFLICT (comment_id, comment_revision) WHERE kind = 'check' DO NOTHING
-         RETURNING id`,
-        [
-          comment.id,
-          comment.revision,
-          verdict.action,
-          JSON.stringify(verdict.reasons),
-          JSON.stringify(verdict.scores),
-          JSON.stringify(verdict.phases),
-          verdict.engineVersion,
-        ],
-      );
-      if (inserted.length === 0) return false;
-      // An approved revision becomes the published one; a held or rejected edit takes the comment
-      // down until a moderator approves it (the published version is never one nobody checked).
-      const [changed] = await updateRows<{ was_published: boolean }>(
-        tx,
-        `UPDATE comments c
-            SET status = $1, updated_at = now(),
-                published_revision = CASE WHEN $1 = 'approved' THEN c.revision ELSE NULL END
-           FROM (SELECT published_revision IS NOT NULL AS was_published FROM comments WHERE id = $2) before
-          WHERE c.id = $2 AND c.revision = $3 AND c.status = 'pending'
-         RETURNING before.was_published`,
-        [STATUS_AFTER[verdict.action], comment.id, comment.revision],
-      );
-      if (changed) await announceDecision(tx, comment.id, verdict.action, changed.was_published, correlationId);
-      return true;
-    });
+  /** The verdicts, their statuses and announcements in one statement; answers the comments whose verdict it wrote. */
+  private async record(unordered: Judged[]): Promise<Set<string>> {
+    if (unordered.length === 0) return new Set();
+    // In comment order, so two runs over the same comments (a duplicate job) take their row locks
+    // in the same order and one waits for the other instead of deadlocking.
+    const judged = unordered.toSorted((a, b) => (a.comment.id < b.comment.id ? -1 : 1));
+    const written: { comment_id: string }[] = await this.dataSource.query(RECORD_SQL, [
+      judged.map((j) => j.comment.id),
+      judged.map((j) => j.comment.revision),
+      judged.map((j) => j.verdict.action),
+      judged.map((j) => STATUS_AFTER[j.verdict.action]),
+      judged.map((j) => JSON.stringify(j.verdict.reasons)),
+      judged.map((j) => JSON.stringify(j.verdict.scores)),
+      judged.map((j) => JSON.stringify(j.verdict.phases)),
+      judged.map((j) => j.verdict.engineVersion),
+      judged.map((j) => COMMENT_EVENTS[j.verdict.action]),
+      judged.map((j) => j.check.correlationId ?? null),
+    ]);
+    return new Set(written.map((row) => row.comment_id));
   }
 }

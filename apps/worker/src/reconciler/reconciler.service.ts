@@ -6,15 +6,24 @@ import { DataSource } from 'typeorm';
 import { Environment } from '#app/config';
 import { Metrics } from '#app/observability';
 import { deliveryJobOptions } from '#app/publishing';
-import { JOBS, type ModerateJob, moderateJobId, moderateJobOptions, moderateJobs, QUEUES } from '#app/queue';
+import { JOBS, type ModerateJob, type ModerationCheck, moderateJobOptions, moderateJobs, QUEUES } from '#app/queue';
 
 const BATCH = 1000;
+/**
+ * Between a comment's storing and its job's creation, plus the clocks of the API hosts (which
+ * stamp jobs) against PostgreSQL's (which stamps comments).
+ */
+const QUEUEING_SLACK_MS = 60_000;
+/** Failed jobs read for the comments to leave alone (the most recently failed first). */
+const FAILED_JOBS_READ = 1000;
 
 /**
  * Finds work the queue lost — Redis flushed or restored from an old snapshot, an enqueue that
- * failed after its commit — and queues it again: comments pending with no job, deliveries pending
- * long after their last retry was due. Failed jobs are left alone: they are visible in the queue
- * dashboard for an operator to retry. Safe with many workers: job ids make the re-queues idempotent.
+ * failed after its commit — and queues it again: comments pending since before every job still
+ * queued was created (so in none of them), deliveries pending long after their last retry was due.
+ * Failed jobs are left alone: they are visible in the queue dashboard for an operator to retry.
+ * Safe with many workers: job ids make the re-queues idempotent, and a duplicate job writes no
+ * second decision.
  */
 @Injectable()
 export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -52,20 +61,54 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     return { comments, deliveries };
   }
 
+  /**
+   * Jobs run roughly in the order they were created, so a comment stored before the oldest job
+   * still queued was created is in none of them: its job was lost. Reading the oldest job, not
+   * every comment's job, keeps a round cheap however long the backlog.
+   */
   private async requeueComments(): Promise<number> {
+    const oldest = await this.oldestQueuedJob();
+    const failed = await this.checksOfFailedJobs();
     const pending: { id: string; revision: number }[] = await this.dataSource.query(
-      `SELECT id, revision FROM comments WHERE status = 'pending' AND updated_at < now() - make_interval(secs => $1)
-        ORDER BY updated_at LIMIT ${BATCH}`,
-      [this.env.RECONCILE_PENDING_AFTER_MS / 1000],
+      `SELECT c.id, c.revision FROM comments c
+        WHERE c.status = 'pending' AND c.updated_at < now() - make_interval(secs => $1)
+          AND ($2::timestamptz IS NULL OR c.updated_at < $2)
+          AND NOT EXISTS (SELECT 1 FROM unnest($3::uuid[], $4::int[]) AS f(id, revision) WHERE f.id = c.id AND f.revision = c.revision)
+        ORDER BY c.updated_at LIMIT ${BATCH}`,
+      [
+        this.env.RECONCILE_PENDING_AFTER_MS / 1000,
+        oldest === null ? null : new Date(oldest - QUEUEING_SLACK_MS),
+        failed.map((check) => check.commentId),
+        failed.map((check) => check.revision),
+      ],
     );
-    const jobIds = pending.map((c) => moderateJobId([{ commentId: c.id, revision: c.revision }]));
-    const jobs = await Promise.all(jobIds.map((id) => this.moderation.getJob(id)));
-    const lost = pending.filter((_, i) => !jobs[i]);
-    if (lost.length === 0) return 0;
     const options = moderateJobOptions({ attempts: this.env.MODERATION_ATTEMPTS, backoffMs: this.env.MODERATION_BACKOFF_MS });
-    await this.moderation.addBulk(moderateJobs(lost.map((c) => ({ commentId: c.id, revision: c.revision })), options));
-    this.metrics.reconciler.inc({ action: 'requeue_comment' }, lost.length);
-    return lost.length;
+    const jobs = moderateJobs(pending.map((c) => ({ commentId: c.id, revision: c.revision })), options);
+    // A job re-queued by an earlier round may still wait behind the backlog: it is not added twice.
+    const queued = await Promise.all(jobs.map((job) => this.moderation.getJob(job.opts.jobId!)));
+    const lost = jobs.filter((_, i) => !queued[i]);
+    if (lost.length === 0) return 0;
+    await this.moderation.addBulk(lost);
+    const comments = lost.reduce((sum, job) => sum + job.data.checks.length, 0);
+    this.metrics.reconciler.inc({ action: 'requeue_comment' }, comments);
+    return comments;
+  }
+
+  /**
+   * When the oldest job still to run was created (epoch ms), or null when none is: the first
+   * waiting, and every running or delayed one (a retried job keeps its creation time). Waiting
+   * jobs are read first, so one that starts meanwhile is seen as active.
+   */
+  private async oldestQueuedJob(): Promise<number | null> {
+    const waiting = await this.moderation.getJobs(['waiting', 'prioritized'], 0, 0, true);
+    const started = await this.moderation.getJobs(['active', 'delayed']);
+    return [...waiting, ...started].reduce<number | null>((oldest, job) => (oldest === null || job.timestamp < oldest ? job.timestamp : oldest), null);
+  }
+
+  /** The checks of failed jobs, which wait for an operator; only the most recent FAILED_JOBS_READ jobs are read. */
+  private async checksOfFailedJobs(): Promise<ModerationCheck[]> {
+    const failed = await this.moderation.getJobs(['failed'], 0, FAILED_JOBS_READ - 1);
+    return failed.flatMap((job) => job.data.checks);
   }
 
   /**
