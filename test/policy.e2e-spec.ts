@@ -112,6 +112,15 @@ describe('per-site moderation policy', () => {
       expect(statuses).toEqual(['approved', 'approved', 'held']);
     });
 
+    it('counts the comments of one batch (one job) one after another', async () => {
+      const author = { id: unique('batch-repeater'), name: 'Rep' };
+      const comments = [0, 1, 2].map(() => commentPayload({ body: 'Same words, sent in one batch.', author }));
+      const stored = await request(stack.http).post('/v1/comments/batch').set(auth(site.apiKey)).send({ comments }).expect(200);
+      const decided = await Promise.all(stored.body.results.map((result: { id: string }) => waitForDecision(stack, site.apiKey, result.id)));
+      expect(decided.map((comment) => comment.status)).toEqual(['approved', 'approved', 'held']);
+      expect(decided[2].decision.reasons.map((r: { code: string }) => r.code)).toContain('spam.author_repeat');
+    });
+
     it('holds a text copied by many authors', async () => {
       const text = `Copied campaign text number ${unique('t')}, please share it.`;
       const statuses = [];

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { STATUS_AFTER } from '#app/database';
+import { PreparedStatement, STATUS_AFTER } from '#app/database';
 import type { AuthorTrust, CommentInput, Verdict } from '#app/moderation-engine';
 import { announcements, COMMENT_EVENTS, postSigned } from '#app/publishing';
 import type { ModerationCheck } from '#app/queue';
@@ -44,7 +44,7 @@ interface CommentToCheck {
 
 // Everything the engine needs for a group of comments in one query, including the policy version
 // in force, so a policy change is used from the next group on.
-const LOAD_SQL = `
+const LOAD = new PreparedStatement<CommentToCheck>('moderation-load', `
   SELECT c.id, c.site_id, c.body, c.status, c.revision, c.author_ip_hash, c.report_count, c.created_at,
          au.external_id AS author_id, au.display_name AS author_name, au.trust, au.account_created_at,
          au.site_approved_count, h.recent_approved, h.recent_rejected,
@@ -63,14 +63,14 @@ const LOAD_SQL = `
         FROM (SELECT o.status FROM comments o
                WHERE o.author_id = c.author_id AND o.id <> c.id
                ORDER BY o.created_at DESC LIMIT ${AUTHOR_HISTORY_DEPTH}) recent) h
-   WHERE c.id = ANY($1::uuid[])`;
+   WHERE c.id = ANY($1::uuid[])`);
 
 /**
  * All verdicts of a group in one statement: the decisions (none for a revision decided before),
  * the statuses of the comments still pending at that revision, and their announcements.
  * `before` is the comment as the statement found it (RETURNING gives the new row).
  */
-const RECORD_SQL = `
+const RECORD = new PreparedStatement<{ comment_id: string }>('moderation-record', `
   WITH verdict AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::jsonb[], $8::text[], $9::text[], $10::text[])
       AS v(comment_id, revision, action, status, reasons, scores, phases, engine_version, event_type, correlation_id)),
@@ -91,7 +91,7 @@ const RECORD_SQL = `
               v.event_type, v.reasons, v.action = 'approve' OR before.published_revision IS NOT NULL AS thread_changed,
               v.correlation_id),
   ${announcements('changed')}
-  SELECT comment_id FROM decided`;
+  SELECT comment_id FROM decided`);
 
 /** What a group's checks came to. */
 export interface ModerationSummary {
@@ -135,7 +135,7 @@ export class ModerationService {
    * so the job is retried, and the retry skips the ones decided.
    */
   async moderate(checks: readonly ModerationCheck[]): Promise<ModerationSummary> {
-    const rows: CommentToCheck[] = await this.dataSource.query(LOAD_SQL, [checks.map((check) => check.commentId)]);
+    const rows = await LOAD.run(this.dataSource, [checks.map((check) => check.commentId)]);
     const byId = new Map(rows.map((row) => [row.id, row]));
     const due = new Map<string, Due>();
     const summary: ModerationSummary = { decided: 0, alreadyDecided: 0, gone: 0 };
@@ -270,7 +270,7 @@ export class ModerationService {
     // In comment order, so two runs over the same comments (a duplicate job) take their row locks
     // in the same order and one waits for the other instead of deadlocking.
     const judged = unordered.toSorted((a, b) => (a.comment.id < b.comment.id ? -1 : 1));
-    const written: { comment_id: string }[] = await this.dataSource.query(RECORD_SQL, [
+    const written = await RECORD.run(this.dataSource, [
       judged.map((j) => j.comment.id),
       judged.map((j) => j.comment.revision),
       judged.map((j) => j.verdict.action),
