@@ -21,7 +21,7 @@ function packageRoot(): string {
 }
 
 /** The newest `<task>-v<N>.json` of each task in the folder. */
-function loadNewestModels(dir: string): LinearModel[] {
+export function loadNewestModels(dir: string): LinearModel[] {
   const newest = new Map<string, { version: number; file: string }>();
   for (const file of readdirSync(dir)) {
     const match = /^([a-z_]+)-v(\d+)\.json$/.exec(file);
