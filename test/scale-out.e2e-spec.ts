@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { QUEUES, redisOptions } from '#app/queue';
-import { freePort, type RunningProcess, startProcess, waitFor } from './support/processes.js';
+import { freePort, type RunningProcess, startProcess, stopProcesses, waitFor } from './support/processes.js';
 
 /**
  * Two API processes and two worker processes of one deployment (one QUEUE_PREFIX) on the same
@@ -107,12 +107,7 @@ describe('scaled out: two APIs and two workers on one PostgreSQL and one Redis',
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all(
-      running.map(async ({ child, exited }) => {
-        if (child.exitCode === null) child.kill('SIGTERM');
-        await exited;
-      }),
-    );
+    await stopProcesses(running);
     await queue?.obliterate({ force: true }).catch(() => undefined);
     await queue?.close();
     await db?.end();

@@ -36,3 +36,13 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 export function freePort(): number {
   return 20_000 + Math.floor(Math.random() * 20_000);
 }
+
+/** SIGTERM to the processes still running, then waits for every one to exit. */
+export async function stopProcesses(processes: RunningProcess[]): Promise<void> {
+  await Promise.all(
+    processes.map(async ({ child, exited }) => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    }),
+  );
+}

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ApiKey, type ApiKeyScope, updateRows } from '#app/database';
 import { ApiError } from '../common/api-error.js';
+import { VerifiedKeyCache, type VerifiedKey } from './verified-keys.js';
 
 const KEY_PREFIX = 'tk_';
 const PREFIX_LENGTH = 12; // "tk_" and 9 random characters: the part stored in clear to find the row
@@ -54,7 +55,10 @@ export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly lastUsedWritten = new Map<string, number>();
 
-  constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
+  constructor(
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    private readonly verified: VerifiedKeyCache,
+  ) {}
 
   /** Makes a key; the returned secret is shown to the caller once and never stored. */
   async create(siteId: string, name: string, scopes: ApiKeyScope[]): Promise<{ key: ApiKey; secret: string }> {
@@ -72,21 +76,30 @@ export class ApiKeysService {
   }
 
   /**
-   * The site and scopes of a presented key, or null when it is unknown or revoked. Read from the
-   * database on every request, so a revocation takes effect at once in every API process.
+   * The site and scopes of a presented key, or null when it is unknown or revoked. Kept for a
+   * moment per process (VerifiedKeyCache), where a revocation reaches every API process at once.
    */
   async verify(presented: string): Promise<SiteCredentials | null> {
     if (!presented.startsWith(KEY_PREFIX) || presented.length !== KEY_PREFIX.length + 40) return null;
-    const [key]: { id: string; site_id: string; scopes: ApiKeyScope[]; secret_hash: string; rate_limit_per_minute: number }[] =
+    const digest = sha256(presented);
+    const credentials = await this.verified.credentials(digest.toString('base64'), () => this.lookUp(presented, digest));
+    if (credentials) this.touch(credentials.keyId);
+    return credentials;
+  }
+
+  private async lookUp(presented: string, digest: Buffer): Promise<VerifiedKey | null> {
+    const [key]: { id: string; site_id: string; scopes: ApiKeyScope[]; secret_hash: string; rate_limit_per_minute: number; revoked_at: Date | null }[] =
       await this.keys.query(
-        `SELECT k.id, k.site_id, k.scopes, k.secret_hash, s.rate_limit_per_minute
+        `SELECT k.id, k.site_id, k.scopes, k.secret_hash, s.rate_limit_per_minute, k.revoked_at
            FROM api_keys k JOIN sites s ON s.id = k.site_id
           WHERE k.prefix = $1 AND (k.revoked_at IS NULL OR k.revoked_at > now())`,
         [presented.slice(0, PREFIX_LENGTH)],
       );
-    if (!key || !timingSafeEqual(sha256(presented), Buffer.from(key.secret_hash, 'hex'))) return null;
-    this.touch(key.id);
-    return { siteId: key.site_id, keyId: key.id, scopes: key.scopes, rateLimitPerMinute: key.rate_limit_per_minute };
+    if (!key || !timingSafeEqual(digest, Buffer.from(key.secret_hash, 'hex'))) return null;
+    return {
+      credentials: { siteId: key.site_id, keyId: key.id, scopes: key.scopes, rateLimitPerMinute: key.rate_limit_per_minute },
+      revokedAt: key.revoked_at,
+    };
   }
 
   async list(siteId: string): Promise<ApiKeyView[]> {
@@ -103,6 +116,7 @@ export class ApiKeysService {
       [keyId, siteId, graceSeconds],
     );
     if (!row) throw ApiError.notFound('API key');
+    await this.verified.revoked(keyId);
     return toKeyView(await this.keys.findOneByOrFail({ id: keyId }));
   }
 

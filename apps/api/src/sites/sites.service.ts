@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { API_KEY_SCOPES, Site } from '#app/database';
 import { ApiKeysService } from '../auth/api-keys.service.js';
+import { VerifiedKeyCache } from '../auth/verified-keys.js';
 import { ApiError } from '../common/api-error.js';
 import type { CreatedSite, CreateSiteDto, SiteView, UpdateSiteDto } from './sites.dto.js';
 import { SiteSettingsCache } from './site-settings.cache.js';
@@ -20,6 +21,7 @@ export class SitesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly apiKeys: ApiKeysService,
     private readonly settingsCache: SiteSettingsCache,
+    private readonly verifiedKeys: VerifiedKeyCache,
   ) {}
 
   private get sites() {
@@ -57,6 +59,7 @@ export class SitesService {
     if (!site) throw ApiError.notFound('Site');
     const saved = await this.sites.save(this.sites.merge(site, dto));
     this.settingsCache.invalidate(siteId);
+    this.verifiedKeys.siteChanged(siteId);
     return toView(saved);
   }
 }
