@@ -1,4 +1,6 @@
+import { Queue } from 'bullmq';
 import request from 'supertest';
+import { MODERATION_GROUP_MAX, type ModerateJob, QUEUES, redisOptions } from '#app/queue';
 import { ADMIN_TOKEN, commentPayload, createSite, type Stack, startStack, unique, waitForDecision } from './support/stack.js';
 
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -286,15 +288,48 @@ describe('ingestion API', () => {
   });
 });
 
+/** A small seeded PRNG (mulberry32), so a shuffled burst is the same on every run. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 describe('ingestion under concurrency', () => {
   let stack: Stack;
+  let queue: Queue<ModerateJob>;
   beforeAll(async () => {
+    // No worker: the jobs stay in the queue to be read.
     stack = await startStack({ worker: false });
+    queue = new Queue(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
   });
-  afterAll(() => stack.close());
+  // No worker decides what these tests store: the sites go at the end, so thousands of pending
+  // comments are not left in the way of other test files' reconcilers.
+  const sites: string[] = [];
+  afterAll(async () => {
+    await stack.db.query('DELETE FROM sites WHERE id = ANY($1)', [sites]);
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await stack.close();
+  });
+
+  async function newSite(name: string) {
+    const site = await createSite(stack, name);
+    sites.push(site.id);
+    return site;
+  }
+
+  /** Every check in the queue, with the job that carries it. */
+  async function queuedChecks() {
+    const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed']);
+    return jobs.flatMap((job) => job.data.checks.map((check) => ({ ...check, jobId: job.id!, groupSize: job.data.checks.length })));
+  }
 
   it('stores comments sent at the same time for a new article and a new author, every one', async () => {
-    const site = await createSite(stack, 'Concurrent site');
+    const site = await newSite('Concurrent site');
     const articleId = unique('fresh-article');
     const author = { id: unique('fresh-author'), name: 'Same Author' };
     const responses = await Promise.all(
@@ -303,5 +338,144 @@ describe('ingestion under concurrency', () => {
     expect(responses.map((r) => r.status)).toEqual(Array(12).fill(202));
     const [{ count }] = await stack.db.query('SELECT count(*)::int FROM comments c JOIN articles a ON a.id = c.article_id WHERE a.external_id = $1', [articleId]);
     expect(count).toBe(12);
+  });
+
+  it('answers a burst of single comments on one site exactly as one-by-one requests would, one check each with its own request id', async () => {
+    const site = await newSite('Burst site');
+    const articles = [unique('burst-a'), unique('burst-b'), unique('burst-c')];
+    const authors = Array.from({ length: 10 }, (_, i) => ({ id: unique('burst-author'), name: `Reader ${i}` }));
+    const elsewhere = commentPayload({ articleId: unique('burst-elsewhere') });
+    await request(stack.http).post('/v1/comments').set(auth(site.apiKey)).send(elsewhere).expect(202);
+
+    const originals = Array.from({ length: 150 }, (_, i) => commentPayload({ articleId: articles[i % 3], author: authors[i % 10] }));
+    type Kind = 'original' | 'retry' | 'conflicting' | 'reply' | 'reply-elsewhere' | 'reply-across';
+    const burst: { kind: Kind; of: number; payload: Record<string, unknown> }[] = originals.map((payload, of) => ({ kind: 'original', of, payload }));
+    for (let i = 0; i < 40; i++) burst.push({ kind: 'retry', of: i, payload: { ...originals[i] } });
+    for (let i = 40; i < 70; i++) burst.push({ kind: 'conflicting', of: i, payload: { ...originals[i], body: `Another text under the same id (${i})` } });
+    for (let i = 70; i < 110; i++) {
+      burst.push({ kind: 'reply', of: i, payload: commentPayload({ articleId: originals[i].articleId, parentId: originals[i].externalId, author: authors[i % 10] }) });
+    }
+    // A parent stored before the burst on another article: a 400 whatever the order.
+    for (let i = 0; i < 10; i++) burst.push({ kind: 'reply-elsewhere', of: -1, payload: commentPayload({ articleId: articles[i % 3], parentId: elsewhere.externalId }) });
+    // A parent in the burst on another article: a 400 if the parent came first, else stored unlinked.
+    for (let i = 110; i < 120; i++) {
+      burst.push({ kind: 'reply-across', of: i, payload: commentPayload({ articleId: articles[(i + 1) % 3], parentId: originals[i].externalId }) });
+    }
+    const random = seeded(9);
+    for (let i = burst.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [burst[i], burst[j]] = [burst[j], burst[i]];
+    }
+
+    const answers = await Promise.all(
+      burst.map(({ payload }, i) => request(stack.http).post('/v1/comments').set(auth(site.apiKey)).set('X-Request-Id', `burst-${i}`).send(payload)),
+    );
+    expect(answers.filter((a) => a.status >= 500).map((a) => a.body)).toEqual([]);
+    const answerOf = (kind: Kind, of: number) => answers[burst.findIndex((b) => b.kind === kind && b.of === of)];
+    const stored = new Map<string, { id: string; parent_id: string | null; body: string }>(
+      (await stack.db.query('SELECT id, external_id, parent_id, body FROM comments WHERE site_id = $1', [site.id])).map(
+        (row: { external_id: string; id: string; parent_id: string | null; body: string }) => [row.external_id, row],
+      ),
+    );
+
+    originals.forEach((payload, i) => {
+      const original = answerOf('original', i);
+      const row = stored.get(payload.externalId as string)!;
+      if (i < 40) {
+        // The same comment twice: whichever came first is created, the other is its retry.
+        const retry = answerOf('retry', i);
+        expect([original.status, retry.status].sort()).toEqual([200, 202]);
+        expect(retry.body.id).toBe(original.body.id);
+      } else if (i < 70) {
+        // Two contents under one externalId: the first stored wins, the other is a conflict.
+        const conflicting = answerOf('conflicting', i);
+        expect([original.status, conflicting.status].sort()).toEqual([202, 409]);
+        const winner = original.status === 202 ? payload : burst.find((b) => b.kind === 'conflicting' && b.of === i)!.payload;
+        expect(row.body).toBe(winner.body);
+        expect((original.status === 409 ? original : conflicting).body.details).toEqual([
+          { field: 'externalId', problem: 'is already used by a comment with different content' },
+        ]);
+      } else {
+        expect(original.status).toBe(202);
+      }
+      expect(row.id).toBe((original.status === 409 ? answerOf('conflicting', i) : original).body.id);
+    });
+    for (let i = 70; i < 110; i++) {
+      const reply = answerOf('reply', i);
+      expect(reply.status).toBe(202);
+      // Linked to its parent whichever arrived first.
+      expect(stored.get(reply.body.externalId)!.parent_id).toBe(stored.get(originals[i].externalId as string)!.id);
+    }
+    burst.forEach(({ kind, payload }, i) => {
+      if (kind === 'reply-elsewhere' || (kind === 'reply-across' && answers[i].status === 400)) {
+        expect(answers[i].status).toBe(400);
+        expect(answers[i].body.details).toEqual([{ field: 'parentId', problem: 'names a comment of another article' }]);
+        expect(stored.has(payload.externalId as string)).toBe(false);
+      } else if (kind === 'reply-across') {
+        expect(answers[i].status).toBe(202);
+        expect(stored.get(payload.externalId as string)!.parent_id).toBeNull();
+      }
+    });
+
+    // Every stored comment has exactly one check, carrying the id of the request that stored it;
+    // the burst went in groups (bounded by MODERATION_GROUP_MAX), not one job per comment.
+    const siteIds = new Set([...stored.values()].map((row) => row.id));
+    const checks = (await queuedChecks()).filter((check) => siteIds.has(check.commentId));
+    expect(checks.map((check) => check.commentId).sort()).toEqual([...siteIds].sort());
+    const created = new Map(answers.flatMap((a, i) => (a.status === 202 ? [[a.body.id as string, `burst-${i}`]] : [])));
+    for (const check of checks) {
+      if (created.has(check.commentId)) expect({ comment: check.commentId, correlationId: check.correlationId }).toEqual({ comment: check.commentId, correlationId: created.get(check.commentId) });
+    }
+    expect(created.size).toBe(siteIds.size - 1); // all but the comment stored before the burst
+    expect(Math.max(...checks.map((check) => check.groupSize))).toBeGreaterThan(1);
+    expect(Math.max(...checks.map((check) => check.groupSize))).toBeLessThanOrEqual(MODERATION_GROUP_MAX);
+  });
+
+  it('answers a batch as its items would be answered one by one, in order', async () => {
+    const site = await newSite('Ordered batch site');
+    const parent = commentPayload({ articleId: 'ordered-a' });
+    const replyBefore = commentPayload({ articleId: 'ordered-b', parentId: parent.externalId });
+    const replyAfter = commentPayload({ articleId: 'ordered-b', parentId: parent.externalId });
+    const response = await request(stack.http).post('/v1/comments/batch').set(auth(site.apiKey)).send({ comments: [replyBefore, parent, replyAfter] }).expect(200);
+    // The first reply came before its parent existed: stored, and never linked to another article's comment.
+    expect(response.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'invalid']);
+    expect(response.body.results[2].errors).toEqual([{ field: 'parentId', problem: 'names a comment of another article' }]);
+    const [row] = await stack.db.query('SELECT parent_id, parent_external_id FROM comments WHERE id = $1', [response.body.results[0].id]);
+    expect(row).toEqual({ parent_id: null, parent_external_id: parent.externalId });
+  });
+
+  it('stores concurrent batches over the same new articles and authors, in different orders and shapes, without a 500', async () => {
+    const site = await newSite('Overlapping batches site');
+    const articles = Array.from({ length: 60 }, () => unique('shared-article'));
+    const authors = Array.from({ length: 60 }, () => unique('shared-author'));
+    const random = seeded(20261125);
+    const pick = <T>(items: T[], count: number) => Array.from({ length: count }, () => items[Math.floor(random() * items.length)]);
+    // Sizes and spreads differ, so PostgreSQL plans the statements differently; titles and names
+    // change from batch to batch, so every upsert writes (and locks) rows another batch wants.
+    const shapes = [
+      { size: 20, articles: 60, authors: 5 },
+      { size: 400, articles: 5, authors: 60 },
+      { size: 100, articles: 30, authors: 30 },
+      { size: 600, articles: 60, authors: 60 },
+    ];
+    // Deadlocks are retried, so most would not show as a 500: PostgreSQL counts them (anywhere in
+    // this database; backends report their counts when idle, within about a second).
+    const deadlocks = async () => Number((await stack.db.query('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()'))[0].deadlocks);
+    const deadlocksBefore = await deadlocks();
+    for (let round = 0; round < 2; round++) {
+      const batches = Array.from({ length: 12 }, (_, b) => {
+        const shape = shapes[b % shapes.length];
+        const articleIds = (b % 2 ? [...articles].reverse() : articles).slice(0, shape.articles);
+        const authorIds = (b % 3 ? authors : [...authors].reverse()).slice(0, shape.authors);
+        return pick(articleIds, shape.size).map((articleId, i) =>
+          commentPayload({ articleId, articleTitle: `Title ${round}.${b}`, author: { id: pick(authorIds, 1)[0], name: `Name ${round}.${b}.${i % 3}` } }),
+        );
+      });
+      const answers = await Promise.all(batches.map((comments) => request(stack.http).post('/v1/comments/batch').set(auth(site.apiKey)).send({ comments })));
+      expect(answers.map((a) => a.status)).toEqual(Array(batches.length).fill(200));
+      expect(answers.map((a) => a.body.accepted)).toEqual(batches.map((b) => b.length));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await deadlocks()).toBe(deadlocksBefore);
   });
 });

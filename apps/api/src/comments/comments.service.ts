@@ -102,7 +102,7 @@ export class CommentsService {
       await tx.query(`INSERT INTO comment_revisions (comment_id, revision, body) VALUES ($1, $2, $3)`, [id, updated.revision, body]);
       return updated.revision;
     });
-    if (revision !== null) await this.checks.enqueue([{ commentId: id, revision }], correlationId);
+    if (revision !== null) await this.checks.enqueue([{ commentId: id, revision, correlationId }]);
     return this.findById(siteId, id);
   }
 

@@ -6,7 +6,9 @@ import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
 import type { CommentStatus } from '#app/database';
 import { Metrics } from '#app/observability';
+import { MODERATION_GROUP_MAX } from '#app/queue';
 import { ApiError, type ErrorDetail } from '../common/api-error.js';
+import { GroupCommit } from '../common/group-commit.js';
 import { VALIDATION_OPTIONS, validationDetails } from '../common/validation.js';
 import { PersonalDataHasher } from './author-context.js';
 import { ModerationQueueService } from './moderation-queue.service.js';
@@ -22,67 +24,79 @@ interface StoredOutcome {
   revision: number | null;
 }
 
+/** A valid comment to store, and the request that sent it (its check carries the request's id). */
+interface Submission {
+  dto: CreateCommentDto;
+  correlationId?: string;
+}
+
 /** What makes two submissions "the same comment": a retry must match on all of it. */
 function contentHash(dto: CreateCommentDto): string {
   const canonical = JSON.stringify([dto.articleId, dto.parentId ?? null, dto.author.id, dto.body]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/**
- * One statement stores a whole batch: upserts articles and authors (writing only what changed),
- * finds duplicates and parents, inserts new comments with their first revision, links replies
- * that arrived before their parent (earlier, or in this batch), and reports per item what happened.
+/*
+ * A store is three statements, each its own transaction: articles, then authors, then comments.
+ * Each upsert locks rows of one table only, in external-id order (the order its INSERT … SELECT
+ * sorts them in), and releases them at its commit: no store waits for a lock while holding one of
+ * another table, so concurrent stores cannot wait on each other in a cycle, nor a store and a
+ * worker transaction that locks a comment and then its article. As CTEs of one statement, articles
+ * and authors were locked in whichever order the plan read them, and concurrent batches
+ * deadlocked. One transaction around the three would keep the article locks until the comments are
+ * in, for two more round trips, and buy nothing: the comments statement starts after both upserts
+ * committed, so its snapshot sees every article and author its comments need (a concurrent
+ * request's too: an upsert that met one waited for it to commit). An article or author left
+ * without a comment, when the comments statement fails, is harmless: the retry upserts it again.
  */
-const STORE_SQL = `
+
+/** Upserts the articles of a store, writing only what changed; the last title and url sent win. */
+const ARTICLES_SQL = `
+INSERT INTO articles (site_id, external_id, title, url)
+SELECT DISTINCT ON (article_ext) $1, article_ext, title, url
+  FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS i(article_ext, title, url, ord)
+ ORDER BY article_ext, (title IS NULL AND url IS NULL), ord DESC
+ON CONFLICT (site_id, external_id) DO UPDATE
+   SET title = COALESCE(EXCLUDED.title, articles.title), url = COALESCE(EXCLUDED.url, articles.url), updated_at = now()
+ WHERE (articles.title, articles.url) IS DISTINCT FROM
+       (COALESCE(EXCLUDED.title, articles.title), COALESCE(EXCLUDED.url, articles.url))`;
+
+/** Upserts the authors of a store, writing only what changed; the last comment of each author wins. */
+const AUTHORS_SQL = `
+INSERT INTO authors (site_id, external_id, display_name, email_hash, email, account_created_at, site_approved_count)
+SELECT DISTINCT ON (author_ext) $1, author_ext, author_name, email_hash, email, account_created_at, approved_count
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::int[])
+       WITH ORDINALITY AS i(author_ext, author_name, email_hash, email, account_created_at, approved_count, ord)
+ ORDER BY author_ext, ord DESC
+ON CONFLICT (site_id, external_id) DO UPDATE
+   SET display_name = EXCLUDED.display_name,
+       email_hash = COALESCE(EXCLUDED.email_hash, authors.email_hash),
+       email = COALESCE(EXCLUDED.email, authors.email),
+       account_created_at = COALESCE(EXCLUDED.account_created_at, authors.account_created_at),
+       site_approved_count = COALESCE(EXCLUDED.site_approved_count, authors.site_approved_count),
+       updated_at = now()
+ WHERE (authors.display_name, authors.email_hash, authors.email, authors.account_created_at, authors.site_approved_count)
+       IS DISTINCT FROM
+       (EXCLUDED.display_name, COALESCE(EXCLUDED.email_hash, authors.email_hash), COALESCE(EXCLUDED.email, authors.email),
+        COALESCE(EXCLUDED.account_created_at, authors.account_created_at),
+        COALESCE(EXCLUDED.site_approved_count, authors.site_approved_count))`;
+
+/**
+ * Stores comments with distinct externalIds, their articles and authors already stored: finds
+ * duplicates and parents, inserts new comments with their first revision, links replies that
+ * arrived before their parent (earlier, or in this batch), and reports per item, in input order,
+ * what happened. Items count as sent in input order: a parent later in the input is not there yet
+ * for an earlier reply's article check, as it would not be had they come one at a time.
+ *
+ * Articles and authors are LEFT joined though every one exists: PostgreSQL estimates a new site's
+ * rows from the whole table and, planning an inner join for a handful of rows, joined the CTEs
+ * below with nested loops, a thousand squared rows for a batch of a thousand.
+ */
+const COMMENTS_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                       $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[],
-                       $15::int[], $16::text[], $17::text[], $18::text[])
-    WITH ORDINALITY AS i(id, external_id, article_ext, title, url, parent_ext, author_ext, author_name, body,
-                         content_hash, email_hash, email, account_created_at, approved_count, ip_hash, ip,
-                         user_agent, ord)
-),
-article_upsert AS (
-  INSERT INTO articles (site_id, external_id, title, url)
-  SELECT DISTINCT ON (article_ext) $1, article_ext, title, url FROM input
-   ORDER BY article_ext, (title IS NULL AND url IS NULL), ord DESC
-  ON CONFLICT (site_id, external_id) DO UPDATE
-     SET title = COALESCE(EXCLUDED.title, articles.title), url = COALESCE(EXCLUDED.url, articles.url), updated_at = now()
-   WHERE (articles.title, articles.url) IS DISTINCT FROM
-         (COALESCE(EXCLUDED.title, articles.title), COALESCE(EXCLUDED.url, articles.url))
-  RETURNING id, external_id
-),
-article AS (
-  SELECT id, external_id FROM article_upsert
-  UNION ALL
-  SELECT a.id, a.external_id FROM articles a
-   WHERE a.site_id = $1 AND a.external_id = ANY(ARRAY(SELECT article_ext FROM input))
-     AND a.external_id <> ALL(ARRAY(SELECT external_id FROM article_upsert))
-),
-author_upsert AS (
-  INSERT INTO authors (site_id, external_id, display_name, email_hash, email, account_created_at, site_approved_count)
-  SELECT DISTINCT ON (author_ext) $1, author_ext, author_name, email_hash, email, account_created_at, approved_count
-    FROM input ORDER BY author_ext, ord DESC
-  ON CONFLICT (site_id, external_id) DO UPDATE
-     SET display_name = EXCLUDED.display_name,
-         email_hash = COALESCE(EXCLUDED.email_hash, authors.email_hash),
-         email = COALESCE(EXCLUDED.email, authors.email),
-         account_created_at = COALESCE(EXCLUDED.account_created_at, authors.account_created_at),
-         site_approved_count = COALESCE(EXCLUDED.site_approved_count, authors.site_approved_count),
-         updated_at = now()
-   WHERE (authors.display_name, authors.email_hash, authors.email, authors.account_created_at, authors.site_approved_count)
-         IS DISTINCT FROM
-         (EXCLUDED.display_name, COALESCE(EXCLUDED.email_hash, authors.email_hash), COALESCE(EXCLUDED.email, authors.email),
-          COALESCE(EXCLUDED.account_created_at, authors.account_created_at),
-          COALESCE(EXCLUDED.site_approved_count, authors.site_approved_count))
-  RETURNING id, external_id
-),
-author AS (
-  SELECT id, external_id FROM author_upsert
-  UNION ALL
-  SELECT a.id, a.external_id FROM authors a
-   WHERE a.site_id = $1 AND a.external_id = ANY(ARRAY(SELECT author_ext FROM input))
-     AND a.external_id <> ALL(ARRAY(SELECT external_id FROM author_upsert))
+  SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                       $10::text[], $11::text[])
+    WITH ORDINALITY AS i(id, external_id, article_ext, parent_ext, author_ext, body, content_hash, ip_hash, ip, user_agent, ord)
 ),
 existing AS (
   SELECT c.id, c.external_id, c.article_id, c.status, c.revision, c.content_hash FROM comments c
@@ -96,34 +110,35 @@ resolved AS (
          ex.id AS existing_id, ex.status AS existing_status, ex.revision AS existing_revision,
          ex.content_hash AS existing_hash, pe.id AS existing_parent_id, pb.id AS batch_parent_id,
          CASE WHEN pe.id IS NOT NULL THEN pe.article_id <> ar.id
-              WHEN pb.id IS NOT NULL THEN pb.article_ext <> i.article_ext
+              WHEN pb.ord < i.ord THEN pb.article_ext <> i.article_ext
               ELSE false END AS parent_elsewhere
     FROM input i
-    JOIN article ar ON ar.external_id = i.article_ext
-    JOIN author au ON au.external_id = i.author_ext
+    LEFT JOIN articles ar ON ar.site_id = $1 AND ar.external_id = i.article_ext
+    LEFT JOIN authors au ON au.site_id = $1 AND au.external_id = i.author_ext
     LEFT JOIN existing ex ON ex.external_id = i.external_id
     LEFT JOIN existing pe ON pe.external_id = i.parent_ext
     LEFT JOIN input pb ON pe.id IS NULL AND pb.external_id = i.parent_ext
 ),
 to_insert AS (
-  -- A parent new in this batch is linked only if it is itself inserted.
+  -- A parent new in this batch is linked only if it is itself inserted, on the same article.
   SELECT r.*, COALESCE(r.existing_parent_id,
-                       CASE WHEN p.existing_id IS NULL AND NOT p.parent_elsewhere THEN p.id END) AS parent_id
+                       CASE WHEN p.existing_id IS NULL AND NOT p.parent_elsewhere AND p.article_ext = r.article_ext THEN p.id END) AS parent_id
     FROM resolved r LEFT JOIN resolved p ON p.id = r.batch_parent_id
    WHERE r.existing_id IS NULL AND NOT r.parent_elsewhere
 ),
 inserted AS (
+  -- In external-id order, so statements inserting the same new externalIds wait for each other in one order.
   INSERT INTO comments (id, site_id, article_id, author_id, external_id, parent_id, parent_external_id, body, status,
                         content_hash, author_ip_hash, author_ip, user_agent)
   SELECT id, $1, article_id, author_id, external_id, parent_id, parent_ext, body, 'pending', content_hash, ip_hash, ip,
          user_agent
-    FROM to_insert
+    FROM to_insert ORDER BY external_id
   ON CONFLICT (site_id, external_id) DO NOTHING
-  RETURNING id, external_id, article_id
+  RETURNING id, external_id, article_id, body
 ),
 first_revision AS (
   INSERT INTO comment_revisions (comment_id, revision, body)
-  SELECT t.id, 1, t.body FROM to_insert t JOIN inserted USING (id)
+  SELECT id, 1, body FROM inserted
 ),
 linked AS (
   UPDATE comments c SET parent_id = ins.id
@@ -143,8 +158,8 @@ SELECT r.ord::int AS ord,
   FROM resolved r LEFT JOIN inserted ins ON ins.id = r.id
  ORDER BY r.ord`;
 
-/** Rounds of concurrent article or author creation a store waits out before giving up. */
-const MAX_STORE_ROUNDS = 3;
+/** Attempts of one statement killed as a deadlock victim (a safety net: the lock order above avoids them). */
+const MAX_DEADLOCK_ATTEMPTS = 3;
 const DEADLOCK_DETECTED = '40P01';
 
 const CONFLICT_DETAIL: ErrorDetail = { field: 'externalId', problem: 'is already used by a comment with different content' };
@@ -152,6 +167,18 @@ const PARENT_ELSEWHERE_DETAIL: ErrorDetail = { field: 'parentId', problem: 'name
 
 @Injectable()
 export class IngestService {
+  /**
+   * Single comments of one site, coalesced: while a store of the site is in flight, the requests
+   * arriving wait and go together into the next store (one round of statements, one bulk add) when
+   * it ends. An externalId already waiting goes to a later group, so the first sent is stored
+   * first and its repeats get the same answers they would get one after another.
+   */
+  private readonly singles = new GroupCommit<Submission, StoredOutcome>({
+    maxItems: MODERATION_GROUP_MAX,
+    distinctBy: (submission) => submission.dto.externalId,
+    flush: (siteId, submissions) => this.store(siteId, submissions, 'single'),
+  });
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly checks: ModerationQueueService,
@@ -164,7 +191,7 @@ export class IngestService {
   async submitOne(siteId: string, dto: CreateCommentDto, correlationId?: string): Promise<{ id: string; externalId: string; status: CommentStatus; created: boolean }> {
     const problem = await this.checkAgainstSite(siteId, dto);
     if (problem) throw new ApiError('validation_failed', `${problem.field} ${problem.problem}`, [problem]);
-    const [stored] = await this.store(siteId, [dto], 'single', correlationId);
+    const stored = await this.singles.submit(siteId, { dto, correlationId });
     switch (stored.outcome) {
       case 'accepted':
       case 'duplicate':
@@ -198,8 +225,9 @@ export class IngestService {
       }
     });
     if (toStore.length > 0) {
-      const stored = await this.store(siteId, toStore.map((index) => dtos[index] as CreateCommentDto), 'batch', correlationId);
-      stored.forEach((outcome, i) => (results[toStore[i]] = itemResult(outcome, (dtos[toStore[i]] as CreateCommentDto).externalId)));
+      const submissions = toStore.map((index) => ({ dto: dtos[index] as CreateCommentDto, correlationId }));
+      const stored = await this.store(siteId, submissions, 'batch');
+      stored.forEach((outcome, i) => (results[toStore[i]] = itemResult(outcome, submissions[i].dto.externalId)));
     }
     for (const [index, first] of copies) {
       const original = results[first];
@@ -242,73 +270,68 @@ export class IngestService {
     return null;
   }
 
-  /** Stores valid comments with distinct externalIds in one statement and queues the checks due. */
-  private async store(siteId: string, dtos: CreateCommentDto[], endpoint: 'single' | 'batch', correlationId?: string): Promise<StoredOutcome[]> {
+  /**
+   * Stores valid comments with distinct externalIds (their articles, their authors, then the
+   * comments: see ARTICLES_SQL) and queues the checks due, each with its own request's id.
+   * Answers one outcome per submission, in order.
+   */
+  private async store(siteId: string, submissions: Submission[], endpoint: 'single' | 'batch'): Promise<StoredOutcome[]> {
+    const dtos = submissions.map((s) => s.dto);
     const { storeRawAuthorData } = await this.settings.get(siteId);
-    const outcomes: (StoredOutcome | undefined)[] = new Array(dtos.length);
-    let missing = dtos.map((_, index) => index);
-    for (let round = 1; missing.length > 0; round++) {
-      if (round > MAX_STORE_ROUNDS) throw new Error(`${missing.length} comment(s) not stored after ${MAX_STORE_ROUNDS} rounds of concurrent changes`);
-      const rows = await this.storeOnce(siteId, missing.map((index) => dtos[index]), storeRawAuthorData);
-      for (const row of rows) {
-        const index = missing[row.ord - 1];
-        outcomes[index] = row.outcome === 'raced' ? await this.recheck(siteId, dtos[index], row) : row;
-      }
-      // A comment gets no row when a concurrent request created its article or author after this
-      // statement's snapshot; the next round's snapshot sees them.
-      missing = missing.filter((index) => !outcomes[index]);
+    const column = <T>(pick: (dto: CreateCommentDto) => T | undefined | null) => dtos.map((dto) => pick(dto) ?? null);
+    await this.query(ARTICLES_SQL, [siteId, column((d) => d.articleId), column((d) => d.articleTitle), column((d) => d.articleUrl)]);
+    await this.query(AUTHORS_SQL, [
+      siteId,
+      column((d) => d.author.id),
+      column((d) => d.author.name),
+      column((d) => (d.author.email ? this.hasher.email(d.author.email) : null)),
+      column((d) => (storeRawAuthorData ? d.author.email : null)),
+      column((d) => d.author.accountCreatedAt),
+      column((d) => d.author.approvedCount),
+    ]);
+    const rows: StoredOutcome[] = await this.query(COMMENTS_SQL, [
+      siteId,
+      dtos.map(() => randomUUID()),
+      column((d) => d.externalId),
+      column((d) => d.articleId),
+      column((d) => d.parentId),
+      column((d) => d.author.id),
+      column((d) => d.body),
+      dtos.map(contentHash),
+      column((d) => (d.author.ip ? this.hasher.ip(d.author.ip) : null)),
+      column((d) => (storeRawAuthorData ? d.author.ip : null)),
+      column((d) => d.author.userAgent),
+    ]);
+    const stored: StoredOutcome[] = [];
+    for (const [index, row] of rows.entries()) {
+      stored.push(row.outcome === 'raced' ? await this.recheck(siteId, dtos[index], row) : row);
     }
-    const stored = outcomes as StoredOutcome[];
     for (const { outcome } of stored) {
       if (outcome === 'accepted' || outcome === 'duplicate') this.metrics.commentsIngested.inc({ endpoint, outcome });
     }
     // New comments, and stored ones still pending (their first enqueue may have failed), are queued.
     await this.checks.enqueue(
-      stored
-        .filter((o) => (o.outcome === 'accepted' || o.outcome === 'duplicate') && o.status === 'pending')
-        .map((o) => ({ commentId: o.id!, revision: o.revision! })),
-      correlationId,
+      stored.flatMap((o, index) =>
+        (o.outcome === 'accepted' || o.outcome === 'duplicate') && o.status === 'pending'
+          ? [{ commentId: o.id!, revision: o.revision!, correlationId: submissions[index].correlationId }]
+          : [],
+      ),
     );
     return stored;
   }
 
   /**
-   * Two concurrent statements can take article and author row locks in opposite orders (CTE
-   * order follows the plan) and PostgreSQL kills one as a deadlock; it stored nothing, so it is
-   * simply run again.
+   * One statement, run again if PostgreSQL kills it as a deadlock victim (it then changed
+   * nothing). The lock order of a store leaves no cycle among stores; this covers others.
    */
-  private async storeOnce(siteId: string, dtos: CreateCommentDto[], storeRawAuthorData: boolean): Promise<StoredOutcome[]> {
+  private async query<T>(sql: string, parameters: unknown[]): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.runStoreStatement(siteId, dtos, storeRawAuthorData);
+        return await this.dataSource.query(sql, parameters);
       } catch (error) {
-        if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= MAX_STORE_ROUNDS) throw error;
+        if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= MAX_DEADLOCK_ATTEMPTS) throw error;
       }
     }
-  }
-
-  private runStoreStatement(siteId: string, dtos: CreateCommentDto[], storeRawAuthorData: boolean): Promise<StoredOutcome[]> {
-    const column = <T>(pick: (dto: CreateCommentDto) => T | undefined | null) => dtos.map((dto) => pick(dto) ?? null);
-    return this.dataSource.query(STORE_SQL, [
-      siteId,
-      dtos.map(() => randomUUID()),
-      column((d) => d.externalId),
-      column((d) => d.articleId),
-      column((d) => d.articleTitle),
-      column((d) => d.articleUrl),
-      column((d) => d.parentId),
-      column((d) => d.author.id),
-      column((d) => d.author.name),
-      column((d) => d.body),
-      dtos.map(contentHash),
-      column((d) => (d.author.email ? this.hasher.email(d.author.email) : null)),
-      column((d) => (storeRawAuthorData ? d.author.email : null)),
-      column((d) => d.author.accountCreatedAt),
-      column((d) => d.author.approvedCount),
-      column((d) => (d.author.ip ? this.hasher.ip(d.author.ip) : null)),
-      column((d) => (storeRawAuthorData ? d.author.ip : null)),
-      column((d) => d.author.userAgent),
-    ]);
   }
 
   /** The statement's snapshot missed a concurrent insert of the same externalId: look again. */
