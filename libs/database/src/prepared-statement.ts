@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 
@@ -9,7 +9,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
  * first time a connection runs it and afterwards only binds values (PostgreSQL then settles on a
  * generic plan after five runs when it is no worse). Names are per text: one name, one statement.
  */
-export class PreparedStatement<Row extends QueryResultRow> {
+export class PreparedStatement<Row extends object> {
   constructor(
     readonly name: string,
     readonly text: string,
@@ -21,8 +21,8 @@ export class PreparedStatement<Row extends QueryResultRow> {
    */
   async run(on: DataSource | EntityManager, values: unknown[]): Promise<Row[]> {
     const connection = await connectionOf(on);
-    const result = await connection.query<Row>({ name: this.name, text: this.text, values });
-    return result.rows;
+    const result = await connection.query({ name: this.name, text: this.text, values });
+    return result.rows as Row[];
   }
 }
 

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
-import type { CommentStatus } from '#app/database';
+import { type CommentStatus, PreparedStatement } from '#app/database';
 import { Metrics } from '#app/observability';
 import { MODERATION_GROUP_MAX } from '#app/queue';
 import { ApiError, type ErrorDetail } from '../common/api-error.js';
@@ -51,7 +51,7 @@ function contentHash(dto: CreateCommentDto): string {
  */
 
 /** Upserts the articles of a store, writing only what changed; the last title and url sent win. */
-const ARTICLES_SQL = `
+const ARTICLES = new PreparedStatement<never>('ingest-articles', `
 INSERT INTO articles (site_id, external_id, title, url)
 SELECT DISTINCT ON (article_ext) $1, article_ext, title, url
   FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS i(article_ext, title, url, ord)
@@ -59,10 +59,10 @@ SELECT DISTINCT ON (article_ext) $1, article_ext, title, url
 ON CONFLICT (site_id, external_id) DO UPDATE
    SET title = COALESCE(EXCLUDED.title, articles.title), url = COALESCE(EXCLUDED.url, articles.url), updated_at = now()
  WHERE (articles.title, articles.url) IS DISTINCT FROM
-       (COALESCE(EXCLUDED.title, articles.title), COALESCE(EXCLUDED.url, articles.url))`;
+       (COALESCE(EXCLUDED.title, articles.title), COALESCE(EXCLUDED.url, articles.url))`);
 
 /** Upserts the authors of a store, writing only what changed; the last comment of each author wins. */
-const AUTHORS_SQL = `
+const AUTHORS = new PreparedStatement<never>('ingest-authors', `
 INSERT INTO authors (site_id, external_id, display_name, email_hash, email, account_created_at, site_approved_count)
 SELECT DISTINCT ON (author_ext) $1, author_ext, author_name, email_hash, email, account_created_at, approved_count
   FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::int[])
@@ -79,7 +79,7 @@ ON CONFLICT (site_id, external_id) DO UPDATE
        IS DISTINCT FROM
        (EXCLUDED.display_name, COALESCE(EXCLUDED.email_hash, authors.email_hash), COALESCE(EXCLUDED.email, authors.email),
         COALESCE(EXCLUDED.account_created_at, authors.account_created_at),
-        COALESCE(EXCLUDED.site_approved_count, authors.site_approved_count))`;
+        COALESCE(EXCLUDED.site_approved_count, authors.site_approved_count))`);
 
 /**
  * Stores comments with distinct externalIds, their articles and authors already stored: finds
@@ -92,7 +92,7 @@ ON CONFLICT (site_id, external_id) DO UPDATE
  * rows from the whole table and, planning an inner join for a handful of rows, joined the CTEs
  * below with nested loops, a thousand squared rows for a batch of a thousand.
  */
-const COMMENTS_SQL = `
+const COMMENTS = new PreparedStatement<StoredOutcome>('ingest-comments', `
 WITH input AS (
   SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                        $10::text[], $11::text[])
@@ -156,11 +156,14 @@ SELECT r.ord::int AS ord,
        CASE WHEN ins.id IS NOT NULL THEN 'pending' ELSE r.existing_status END AS status,
        CASE WHEN ins.id IS NOT NULL THEN 1 ELSE r.existing_revision END AS revision
   FROM resolved r LEFT JOIN inserted ins ON ins.id = r.id
- ORDER BY r.ord`;
+ ORDER BY r.ord`);
 
 /** Attempts of one statement killed as a deadlock victim (a safety net: the lock order above avoids them). */
 const MAX_DEADLOCK_ATTEMPTS = 3;
 const DEADLOCK_DETECTED = '40P01';
+
+/** Stores of up to this many comments (every coalesced group) run prepared statements. */
+const PREPARED_UP_TO = MODERATION_GROUP_MAX;
 
 const CONFLICT_DETAIL: ErrorDetail = { field: 'externalId', problem: 'is already used by a comment with different content' };
 const PARENT_ELSEWHERE_DETAIL: ErrorDetail = { field: 'parentId', problem: 'names a comment of another article' };
@@ -272,15 +275,15 @@ export class IngestService {
 
   /**
    * Stores valid comments with distinct externalIds (their articles, their authors, then the
-   * comments: see ARTICLES_SQL) and queues the checks due, each with its own request's id.
+   * comments: see ARTICLES) and queues the checks due, each with its own request's id.
    * Answers one outcome per submission, in order.
    */
   private async store(siteId: string, submissions: Submission[], endpoint: 'single' | 'batch'): Promise<StoredOutcome[]> {
     const dtos = submissions.map((s) => s.dto);
     const { storeRawAuthorData } = await this.settings.get(siteId);
     const column = <T>(pick: (dto: CreateCommentDto) => T | undefined | null) => dtos.map((dto) => pick(dto) ?? null);
-    await this.query(ARTICLES_SQL, [siteId, column((d) => d.articleId), column((d) => d.articleTitle), column((d) => d.articleUrl)]);
-    await this.query(AUTHORS_SQL, [
+    await this.query(ARTICLES, dtos.length, [siteId, column((d) => d.articleId), column((d) => d.articleTitle), column((d) => d.articleUrl)]);
+    await this.query(AUTHORS, dtos.length, [
       siteId,
       column((d) => d.author.id),
       column((d) => d.author.name),
@@ -289,7 +292,7 @@ export class IngestService {
       column((d) => d.author.accountCreatedAt),
       column((d) => d.author.approvedCount),
     ]);
-    const rows: StoredOutcome[] = await this.query(COMMENTS_SQL, [
+    const rows = await this.query(COMMENTS, dtos.length, [
       siteId,
       dtos.map(() => randomUUID()),
       column((d) => d.externalId),
@@ -324,10 +327,12 @@ export class IngestService {
    * One statement, run again if PostgreSQL kills it as a deadlock victim (it then changed
    * nothing). The lock order of a store leaves no cycle among stores; this covers others.
    */
-  private async query<T>(sql: string, parameters: unknown[]): Promise<T> {
+  private async query<Row extends object>(statement: PreparedStatement<Row>, comments: number, parameters: unknown[]): Promise<Row[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.query(sql, parameters);
+        // A generic plan assumes a few rows per array and joins the CTEs with nested loops: right
+        // for a group, quadratic for a batch of a thousand, which is planned for its size instead.
+        return comments <= PREPARED_UP_TO ? await statement.run(this.dataSource, parameters) : await this.dataSource.query(statement.text, parameters);
       } catch (error) {
         if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= MAX_DEADLOCK_ATTEMPTS) throw error;
       }
