@@ -1085,7 +1085,7 @@ function render(r: Results): { pipeline: string; profiles: string } {
     `- 8,000 comments/s through the batch endpoint, sustained to decisions: ingest alone best ${fmt(bestBatch)}/s; ${keptUp(batchE2e)}; ${met(bestBatch >= TARGETS.batch && batchE2e?.sustained === true)}.`,
     `- p99 ingest → decision under 250 ms at 1,000 comments/s: ${at1000 ? `${fmt(at1000.latencyMs.p99)} ms, ${met(at1000.latencyMs.p99 < TARGETS.p99At1000 && at1000.sustained)}` : 'not measured'}.`,
     '',
-    'Why they fall short and what moves them: "Where the time goes" below (with changes measured on a copy), and docs/scaling.md.',
+    'Why they fall short and what moves them: "Where the time goes" below, and docs/scaling.md.',
   );
   const profiles: string[] = [];
   for (const p of r.profiles) {
