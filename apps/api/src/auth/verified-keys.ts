@@ -41,6 +41,7 @@ export class VerifiedKeyCache implements OnApplicationShutdown {
   private readonly channel: string;
   private readonly subscriber: Redis;
   private subscribed = false;
+  private sweptAt = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -72,7 +73,11 @@ export class VerifiedKeyCache implements OnApplicationShutdown {
     const now = Date.now();
     const cached = this.entries.get(hash);
     if (cached && cached.expires > now) return cached.credentials;
-    for (const [other, entry] of this.entries) if (entry.expires <= now) this.entries.delete(other);
+    if (now - this.sweptAt >= TTL_MS) {
+      // Expired entries go once per TTL, not on every lookup (a deployment may have many keys).
+      this.sweptAt = now;
+      for (const [other, entry] of this.entries) if (entry.expires <= now) this.entries.delete(other);
+    }
     const entry: Entry = { credentials: Promise.resolve(null), keyId: null, siteId: null, expires: now + TTL_MS };
     const dropEntry = () => {
       if (this.entries.get(hash) === entry) this.entries.delete(hash);
