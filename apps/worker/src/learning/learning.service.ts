@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Environment } from '#app/config';
 import { modelKey, ModelScoring } from '#app/site-policy';
 import { adaptationUpdate, serializeAdaptation } from '#app/text-models';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 const BATCH = 500;
 
@@ -22,27 +23,22 @@ interface Example {
 @Injectable()
 export class LearningService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LearningService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly rounds: PeriodicTask;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly scoring: ModelScoring,
-    private readonly env: Environment,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.learn()
-        .catch((error: Error) => this.logger.warn(`learning round failed, will retry: ${error.message}`))
-        .finally(() => (this.running = null));
-    }, this.env.OUTBOX_POLL_MS);
+    env: Environment,
+  ) {
+    this.rounds = new PeriodicTask(() => this.learn(), env.OUTBOX_POLL_MS, (error) => this.logger.warn(`learning round failed, will retry: ${error.message}`));
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.rounds.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round: answers how many examples it learned from. */

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { Environment } from '#app/config';
 import { deliveryJobOptions, THREAD_EVENT } from '#app/publishing';
 import { JOBS, type PublishThreadJob, publishThreadJobId, QUEUES, untilWindowEnds } from '#app/queue';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 
 const BATCH = 500;
@@ -30,23 +31,20 @@ interface OutboxRow {
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelayService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly rounds: PeriodicTask;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QUEUES.publication) private readonly queue: Queue,
     private readonly env: Environment,
-  ) {}
+  ) {
+    // A full batch means more may be waiting: one more round at once.
+    const round = () => this.relay().then((moved) => (moved === BATCH ? this.relay() : undefined));
+    this.rounds = new PeriodicTask(round, env.OUTBOX_POLL_MS, (error) => this.logger.warn(`outbox relay failed, will retry: ${error.message}`));
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.relay()
-        .then((moved) => (moved === BATCH ? this.relay().then(() => undefined) : undefined))
-        .catch((error: Error) => this.logger.warn(`outbox relay failed, will retry: ${error.message}`))
-        .finally(() => (this.running = null));
-    }, this.env.OUTBOX_POLL_MS);
+    this.rounds.start();
   }
 
   onModuleDestroy(): Promise<void> {
@@ -54,10 +52,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /** Stops relaying and waits for a round in progress; the worker calls it before closing. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round: returns how many rows it moved. */

@@ -7,6 +7,7 @@ import { Environment } from '#app/config';
 import { Metrics } from '#app/observability';
 import { deliveryJobOptions } from '#app/publishing';
 import { JOBS, type ModerateJob, type ModerationCheck, moderateJobOptions, moderateJobs, QUEUES } from '#app/queue';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 const BATCH = 1000;
 /**
@@ -28,8 +29,7 @@ const FAILED_JOBS_READ = 1000;
 @Injectable()
 export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReconcilerService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly rounds: PeriodicTask;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -37,20 +37,16 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     @InjectQueue(QUEUES.publication) private readonly publication: Queue,
     private readonly env: Environment,
     private readonly metrics: Metrics,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.reconcile()
-        .catch((error: Error) => this.logger.warn(`reconciler round failed: ${error.message}`))
-        .finally(() => (this.running = null));
-    }, this.env.RECONCILE_INTERVAL_MS);
+  ) {
+    this.rounds = new PeriodicTask(() => this.reconcile(), env.RECONCILE_INTERVAL_MS, (error) => this.logger.warn(`reconciler round failed: ${error.message}`));
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.rounds.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round; answers what it re-queued. */
