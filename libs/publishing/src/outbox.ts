@@ -48,10 +48,20 @@ export function announcements(changed: string): string {
   thread_changes AS (
     SELECT article_id, count(*)::int AS changes, (array_agg(id))[1] AS comment_id, min(correlation_id) AS correlation_id
       FROM ${changed} WHERE thread_changed GROUP BY article_id),
+  -- Every transaction locks comments, then authors (whose comment counts a trigger keeps, at the
+  -- end of the statement that changed their comments), then articles. Authors whose counts this
+  -- statement changes are locked here first, so its trigger does not lock them after the articles.
+  locked_authors AS (
+    SELECT au.id FROM authors au WHERE au.id IN (SELECT author_id FROM ${changed} WHERE status IN ('approved', 'rejected'))
+     ORDER BY au.id FOR NO KEY UPDATE OF au),
   -- Locked in id order before any is updated, so statements changing the same articles queue up
-  -- instead of deadlocking (the count below is evaluated once, before the update's first row).
+  -- instead of deadlocking (the counts below are evaluated once, before the update's first row).
+  -- NO KEY UPDATE, as the update itself takes: it lets the foreign-key checks of comments being
+  -- stored on these articles meanwhile go ahead.
   locked_articles AS (
-    SELECT a.id FROM articles a JOIN thread_changes t ON t.article_id = a.id ORDER BY a.id FOR UPDATE OF a),
+    SELECT a.id FROM articles a JOIN thread_changes t ON t.article_id = a.id
+     WHERE (SELECT count(*) FROM locked_authors) >= 0
+     ORDER BY a.id FOR NO KEY UPDATE OF a),
   thread_versions AS (
     UPDATE articles a SET thread_version = a.thread_version + t.changes
       FROM thread_changes t

@@ -10,8 +10,6 @@ import { applyExternalAnswer, type ExternalAnswer, type ExternallyScoredInput, p
 import { Environment } from '#app/config';
 import { SpamCountersService } from './spam-counters.service.js';
 
-/** An author's history is read from their most recent comments, this many. */
-const AUTHOR_HISTORY_DEPTH = 50;
 const DAY_MS = 86_400_000;
 
 interface CommentToCheck {
@@ -28,8 +26,8 @@ interface CommentToCheck {
   trust: AuthorTrust | null;
   account_created_at: Date | null;
   site_approved_count: number | null;
-  recent_approved: number;
-  recent_rejected: number;
+  approved_comments: number;
+  rejected_comments: number;
   article_id: string;
   article_title: string | null;
   article_url: string | null;
@@ -47,7 +45,7 @@ interface CommentToCheck {
 const LOAD = new PreparedStatement<CommentToCheck>('moderation-load', `
   SELECT c.id, c.site_id, c.body, c.status, c.revision, c.author_ip_hash, c.report_count, c.created_at,
          au.external_id AS author_id, au.display_name AS author_name, au.trust, au.account_created_at,
-         au.site_approved_count, h.recent_approved, h.recent_rejected,
+         au.site_approved_count, au.approved_comments, au.rejected_comments,
          a.external_id AS article_id, a.title AS article_title, a.url AS article_url,
          c.parent_external_id IS NOT NULL AS is_reply,
          COALESCE((SELECT max(p.version) FROM site_policies p WHERE p.site_id = c.site_id), 0) AS policy_version,
@@ -57,12 +55,6 @@ const LOAD = new PreparedStatement<CommentToCheck>('moderation-load', `
     LEFT JOIN site_external_scorers x ON x.site_id = c.site_id
     JOIN authors au ON au.id = c.author_id
     JOIN articles a ON a.id = c.article_id
-    CROSS JOIN LATERAL (
-      SELECT count(*) FILTER (WHERE status = 'approved')::int AS recent_approved,
-             count(*) FILTER (WHERE status = 'rejected')::int AS recent_rejected
-        FROM (SELECT o.status FROM comments o
-               WHERE o.author_id = c.author_id AND o.id <> c.id
-               ORDER BY o.created_at DESC LIMIT ${AUTHOR_HISTORY_DEPTH}) recent) h
    WHERE c.id = ANY($1::uuid[])`);
 
 /**
@@ -254,8 +246,8 @@ export class ModerationService {
           ? Math.max(0, Math.floor((comment.created_at.getTime() - comment.account_created_at.getTime()) / DAY_MS))
           : undefined,
         // The site's own count of earlier approvals, plus what was approved here.
-        approvedCount: (comment.site_approved_count ?? 0) + comment.recent_approved,
-        rejectedCount: comment.recent_rejected,
+        approvedCount: (comment.site_approved_count ?? 0) + comment.approved_comments,
+        rejectedCount: comment.rejected_comments,
         trust: comment.trust ?? undefined,
       },
       article: { id: comment.article_id, title: comment.article_title ?? undefined, url: comment.article_url ?? undefined },

@@ -31,6 +31,14 @@ export class Author {
   @Column('int', { name: 'site_approved_count', nullable: true })
   siteApprovedCount: number | null;
 
+  /** This author's comments approved here now, kept by a trigger on comments (never written by the application). */
+  @Column({ type: 'int', name: 'approved_comments', update: false, insert: false })
+  approvedComments: number;
+
+  /** This author's comments rejected here now, kept like approvedComments. */
+  @Column({ type: 'int', name: 'rejected_comments', update: false, insert: false })
+  rejectedComments: number;
+
   /** A moderator's standing decision about this author; null: judged like anyone else. */
   @Column('text', { nullable: true })
   trust: AuthorTrust | null;
