@@ -12,3 +12,4 @@ export { dataSourceOptions, ENTITIES, MIGRATIONS } from './data-source.js';
 export * from './database.module.js';
 export * from './update-rows.js';
 export * from './prepared-statement.js';
+export * from './uuidv7.js';
