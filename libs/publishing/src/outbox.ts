@@ -53,15 +53,16 @@ export function announcements(changed: string): string {
   -- statement changes are locked here first, so its trigger does not lock them after the articles.
   locked_authors AS (
     SELECT au.id FROM authors au WHERE au.id IN (SELECT author_id FROM ${changed} WHERE status IN ('approved', 'rejected'))
-     ORDER BY au.id FOR NO KEY UPDATE OF au),
-  -- Locked in id order before any is updated, so statements changing the same articles queue up
-  -- instead of deadlocking (the counts below are evaluated once, before the update's first row).
+     ORDER BY au.site_id, au.external_id FOR NO KEY UPDATE OF au),
+  -- Locked before any is updated, so statements changing the same articles queue up instead of
+  -- deadlocking (the counts below are evaluated once, before the update's first row). Authors and
+  -- articles are locked in the order ingest's upserts lock them: by site, then external id.
   -- NO KEY UPDATE, as the update itself takes: it lets the foreign-key checks of comments being
   -- stored on these articles meanwhile go ahead.
   locked_articles AS (
     SELECT a.id FROM articles a JOIN thread_changes t ON t.article_id = a.id
      WHERE (SELECT count(*) FROM locked_authors) >= 0
-     ORDER BY a.id FOR NO KEY UPDATE OF a),
+     ORDER BY a.site_id, a.external_id FOR NO KEY UPDATE OF a),
   thread_versions AS (
     UPDATE articles a SET thread_version = a.thread_version + t.changes
       FROM thread_changes t

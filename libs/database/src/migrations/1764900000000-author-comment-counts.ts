@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * load query's time. Statement-level triggers keep the counts, so every path that changes a
  * status (checks, moderators, bans, edits, withdrawals) keeps them right without knowing.
  *
- * Lock order: a trigger locks the authors whose counts change in id order, at the end of the
- * statement that changed the comments. Announcing statements (libs/publishing outbox.ts) lock
+ * Lock order: a trigger locks the authors whose counts change at the end of the statement that
+ * changed the comments, by site and external id, the order ingest's upsert of authors locks them. Announcing statements (libs/publishing outbox.ts) lock
  * those authors before the articles they lock, so every transaction takes comments, then
  * authors, then articles.
  */
@@ -43,7 +43,9 @@ export class AuthorCommentCounts1764900000000 implements MigrationInterface {
              WHERE status IN ('approved', 'rejected')
              GROUP BY author_id),
           changed AS (SELECT * FROM delta WHERE approved <> 0 OR rejected <> 0),
-          locked AS (SELECT au.id FROM authors au JOIN changed c ON c.author_id = au.id ORDER BY au.id FOR NO KEY UPDATE OF au)
+          locked AS (
+            SELECT au.id FROM authors au JOIN changed c ON c.author_id = au.id
+             ORDER BY au.site_id, au.external_id FOR NO KEY UPDATE OF au)
           UPDATE authors au
              SET approved_comments = au.approved_comments + c.approved, rejected_comments = au.rejected_comments + c.rejected
             FROM changed c
