@@ -13,6 +13,9 @@ const config: Config = {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: {
     '^#app/(.*)$': '<rootDir>/libs/$1/src/index.ts',
+    // @fastify/static (CommonJS) requires content-disposition 3, which is ESM only: Node 20 loads
+    // it, Jest's module system cannot before Node 24.9. Version 2 is CommonJS with the same API.
+    '^content-disposition$': '<rootDir>/node_modules/content-disposition/dist/index.js',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

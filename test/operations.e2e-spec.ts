@@ -231,15 +231,18 @@ describe('faults, with real processes', () => {
       const sent: Record<string, unknown>[] = [];
       const statuses: number[] = [];
       const unavailable: Record<string, unknown>[] = [];
+      const unavailableIds: string[] = [];
       const send = async (payload: Record<string, unknown>) => {
+        const requestId = `outage-${sent.length}`;
         const response = await fetch(`${base}/v1/comments`, {
           method: 'POST',
           // A client address behind a proxy: it must not reach the logs.
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${site.apiKey}`, 'x-forwarded-for': '203.0.113.77' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${site.apiKey}`, 'x-forwarded-for': '203.0.113.77', 'x-request-id': requestId },
           body: JSON.stringify(payload),
         });
         statuses.push(response.status);
         if (response.status === 503) {
+          unavailableIds.push(requestId);
           const body = await response.json();
           expect(body).toMatchObject({ statusCode: 503, error: 'service_unavailable', message: expect.stringMatching(/stored, retry/) });
           expect(response.headers.get('retry-after')).toBe('5');
@@ -285,6 +288,11 @@ describe('faults, with real processes', () => {
       const logs = api.output();
       expect(logs).toMatch(/"msg":"request completed"/);
       for (const secret of [site.apiKey, process.env.ADMIN_TOKEN!, '203.0.113.77']) expect(logs).not.toContain(secret);
+      // Each 503 was logged as an error with the id, method and path of its request.
+      const errorLines = logs.split('\n').filter((line) => line.includes('"context":"ErrorFilter"')).map((line) => JSON.parse(line));
+      expect(errorLines.map((line) => line.req)).toEqual(
+        expect.arrayContaining(unavailableIds.map((id) => ({ id, method: 'POST', url: '/v1/comments' }))),
+      );
     } finally {
       api.child.kill('SIGTERM');
       worker.child.kill('SIGTERM');

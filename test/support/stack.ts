@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../apps/api/src/app.module.js';
-import { API_APP_OPTIONS, configureApp } from '../../apps/api/src/configure-app.js';
+import { API_APP_OPTIONS, configureApp, createApiAdapter } from '../../apps/api/src/configure-app.js';
 import { WorkerModule } from '../../apps/worker/src/worker.module.js';
 
 export const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? '';
 
 export interface Stack {
-  api: NestExpressApplication;
+  api: NestFastifyApplication;
   worker: INestApplication | null;
-  http: ReturnType<NestExpressApplication['getHttpServer']>;
+  http: ReturnType<NestFastifyApplication['getHttpServer']>;
   queuePrefix: string;
   /** The API's connection, for assertions on stored rows. */
   db: DataSource;
@@ -36,15 +36,18 @@ export async function startStack(options: { worker?: boolean; queuePrefix?: stri
   process.env.LOG_LEVEL ??= 'warn';
 
   const apiModule = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const api = apiModule.createNestApplication<NestExpressApplication>(API_APP_OPTIONS);
+  const api = apiModule.createNestApplication<NestFastifyApplication>(createApiAdapter(), API_APP_OPTIONS);
   configureApp(api);
   await api.init();
+  await api.getHttpAdapter().getInstance().ready();
 
   let worker: INestApplication | null = null;
   if (options.worker ?? true) {
     const workerModule = await Test.createTestingModule({ imports: [WorkerModule] }).compile();
-    worker = workerModule.createNestApplication();
-    await worker.init();
+    const app = workerModule.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    worker = app;
   }
   // Settings given for this stack apply to it alone; each module read them while compiling.
   if (options.env) process.env = outer;

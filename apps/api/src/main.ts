@@ -1,18 +1,18 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { Environment } from '#app/config';
 import { prepareProcess, shutdownOnSignals } from '#app/observability';
 import { AppModule } from './app.module.js';
-import { API_APP_OPTIONS, configureApp } from './configure-app.js';
+import { API_APP_OPTIONS, configureApp, createApiAdapter } from './configure-app.js';
 
 await prepareProcess('api');
-const app = await NestFactory.create<NestExpressApplication>(AppModule, API_APP_OPTIONS);
+const app = await NestFactory.create<NestFastifyApplication>(AppModule, createApiAdapter(), API_APP_OPTIONS);
 const logger = app.get(Logger);
 app.useLogger(logger);
 configureApp(app);
 const env = app.get(Environment);
 shutdownOnSignals(app, { logger, graceSeconds: env.SHUTDOWN_GRACE_SECONDS });
-await app.listen(env.PORT);
+await app.listen(env.PORT, '0.0.0.0');
 logger.log(`API listening on port ${env.PORT}`);

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { Environment } from '#app/config';
 import { prepareProcess, shutdownOnSignals } from '#app/observability';
@@ -7,10 +8,11 @@ import { drainWorkers } from './drain.js';
 import { WorkerModule } from './worker.module.js';
 
 await prepareProcess('worker');
-const app = await NestFactory.create(WorkerModule, { bufferLogs: true });
+// Health and metrics only; Fastify, as the API.
+const app = await NestFactory.create<NestFastifyApplication>(WorkerModule, new FastifyAdapter(), { bufferLogs: true });
 const logger = app.get(Logger);
 app.useLogger(logger);
 const env = app.get(Environment);
 shutdownOnSignals(app, { logger, graceSeconds: env.SHUTDOWN_GRACE_SECONDS, drain: () => drainWorkers(app) });
-await app.listen(env.WORKER_PORT);
+await app.listen(env.WORKER_PORT, '0.0.0.0');
 logger.log(`worker running; health on port ${env.WORKER_PORT}`);

@@ -6,3 +6,4 @@ export * from './bootstrap.js';
 export * from './wait-for-dependencies.js';
 export * from './metrics.js';
 export * from './metrics.module.js';
+export * from './request-tracing.js';

@@ -10,7 +10,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import { Environment } from '#app/config';
 import type { ApiKeyScope } from '#app/database';
 import { ApiError } from '../common/api-error.js';
@@ -19,10 +20,10 @@ import { ApiKeyRateLimitGuard } from './rate-limit.js';
 
 const SCOPES = Symbol('scopes');
 
-type AuthenticatedRequest = Request & { site?: SiteCredentials };
+type AuthenticatedRequest = FastifyRequest<{ Params: { siteId?: string } }> & { site?: SiteCredentials };
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */
-export function bearerToken(req: Request): string | null {
+export function bearerToken(req: { headers: IncomingHttpHeaders }): string | null {
   const header = req.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -63,7 +64,7 @@ export class AdminTokenGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const token = bearerToken(context.switchToHttp().getRequest<Request>());
+    const token = bearerToken(context.switchToHttp().getRequest<FastifyRequest>());
     if (token && this.matches(token)) return true;
     throw unauthorized();
   }

@@ -1,7 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import { Environment } from '#app/config';
+import { requestLogFields } from '#app/observability';
 import { ApiError } from '../common/api-error.js';
 import { GroupCommit } from '../common/group-commit.js';
 import type { SiteCredentials } from './api-keys.service.js';
@@ -52,20 +53,21 @@ export class ApiKeyRateLimitGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
-    const site = http.getRequest<{ site: SiteCredentials }>().site;
+    const req = http.getRequest<FastifyRequest & { site: SiteCredentials }>();
+    const site = req.site;
     let count: Count;
     try {
       count = await this.counts.submit(site.keyId);
     } catch (error) {
       // Without Redis the limit cannot be counted; serving beats refusing every request.
-      this.logger.warn(`rate limit not applied: ${(error as Error).message}`);
+      this.logger.warn({ msg: `rate limit not applied: ${(error as Error).message}`, req: requestLogFields(req) });
       return true;
     }
     const { hits, remainingMs } = count;
     const limit = site.rateLimitPerMinute;
-    const res = http.getResponse<Response>();
-    res.setHeader('RateLimit-Limit', limit);
-    res.setHeader('RateLimit-Remaining', Math.max(0, limit - hits));
+    const reply = http.getResponse<FastifyReply>();
+    reply.header('RateLimit-Limit', limit);
+    reply.header('RateLimit-Remaining', Math.max(0, limit - hits));
     if (hits <= limit) return true;
     const retryAfter = String(Math.max(1, Math.ceil(remainingMs / 1000)));
     throw new ApiError('rate_limited', `This API key is limited to ${limit} requests a minute; retry in ${retryAfter} s`, [], {

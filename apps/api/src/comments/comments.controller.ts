@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SiteCredentials } from '../auth/api-keys.service.js';
 import { CurrentSite, SiteAuth } from '../auth/guards.js';
 import { IdPipe } from '../common/ids.js';
@@ -12,8 +12,8 @@ import { CommentsService } from './comments.service.js';
 import { IngestService } from './ingest.service.js';
 
 const commentId = new IdPipe('Comment');
-/** The request's correlation id (X-Request-Id), set by the HTTP logger. */
-const correlationId = (req: Request): string | undefined => (req as Request & { id?: string }).id;
+/** The request's correlation id (X-Request-Id; see requestIdOf). */
+const correlationId = (req: FastifyRequest): string => req.id;
 
 @ApiTags('comments')
 @Controller('v1/comments')
@@ -33,8 +33,8 @@ export class CommentsController {
   async create(
     @CurrentSite() site: SiteCredentials,
     @Body() dto: CreateCommentDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<AcceptedComment> {
     const { created, ...comment } = await this.ingest.submitOne(site.siteId, dto, correlationId(req));
     res.status(created ? 202 : 200);
@@ -51,7 +51,7 @@ export class CommentsController {
   @ApiBody({ type: CreateCommentBatchDto, examples: { batch: { value: examples.BATCH_REQUEST } } })
   @ApiExample(200, 'Per-item results', examples.BATCH_RESPONSE)
   @ApiErrors('validation_failed', 'unauthorized', 'forbidden', 'payload_too_large', 'rate_limited', 'service_unavailable')
-  createBatch(@CurrentSite() site: SiteCredentials, @Body() dto: CreateCommentBatchDto, @Req() req: Request): Promise<BatchResult> {
+  createBatch(@CurrentSite() site: SiteCredentials, @Body() dto: CreateCommentBatchDto, @Req() req: FastifyRequest): Promise<BatchResult> {
     return this.ingest.submitBatch(site.siteId, dto.comments, correlationId(req));
   }
 
@@ -90,7 +90,7 @@ export class CommentsController {
     @CurrentSite() site: SiteCredentials,
     @Param('id', commentId) id: string,
     @Body() dto: UpdateCommentDto,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<CommentView> {
     return this.comments.edit(site.siteId, id, dto.body, correlationId(req));
   }

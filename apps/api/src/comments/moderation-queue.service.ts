@@ -71,7 +71,9 @@ export class ModerationQueueService {
     try {
       await this.queue.addBulk(moderateJobs(due, this.jobOptions));
     } catch (error) {
-      this.logger.error(`could not queue ${due.length} check(s): ${(error as Error).message}`);
+      // The ids of the requests that stored them: no logger is bound to a request.
+      const correlationIds = [...new Set(due.flatMap((check) => check.correlationId ?? []))];
+      this.logger.error({ msg: `could not queue ${due.length} check(s): ${(error as Error).message}`, correlationIds });
       throw new ApiError('service_unavailable', 'The moderation queue is unavailable; what you sent is stored, retry the request', [], {
         'Retry-After': '5',
       });

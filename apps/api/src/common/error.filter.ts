@@ -1,13 +1,20 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestLogFields } from '#app/observability';
 import { ApiError, ERROR_CODES, type ErrorBody, type ErrorCode } from './api-error.js';
 
-/** Errors raised by body-parser carry a `type` and a `status`. */
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  message?: string;
+/** Errors Fastify raises itself (reading the body, say) carry a `code` and a `statusCode`. */
+interface FastifyError {
+  code?: string;
+  statusCode?: number;
 }
+
+/** Fastify's own errors about a request, in the API's words. */
+const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'The request body is larger than this server accepts'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['validation_failed', 'The request body is shorter or longer than its Content-Length'],
+};
 
 const CODE_BY_STATUS = new Map<number, ErrorCode>(
   (Object.entries(ERROR_CODES) as [ErrorCode, number][]).reverse().map(([code, status]) => [status, code]),
@@ -19,33 +26,32 @@ export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
     const { body, headers } = this.toBody(exception);
-    if (body.statusCode >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    for (const [name, value] of Object.entries(headers ?? {})) response.setHeader(name, value);
-    response.status(body.statusCode).json(body);
+    if (body.statusCode >= 500) {
+      const msg = exception instanceof Error ? exception.stack : String(exception);
+      this.logger.error({ msg, req: requestLogFields(http.getRequest<FastifyRequest>()) });
+    }
+    for (const [name, value] of Object.entries(headers ?? {})) reply.header(name, value);
+    void reply.status(body.statusCode).send(body);
   }
 
   private toBody(exception: unknown): { body: ErrorBody; headers?: Record<string, string> } {
     if (exception instanceof ApiError) return { body: exception.getResponse() as ErrorBody, headers: exception.headers };
-    // Nest wraps body-parser's errors in an HttpException whose cause is the original.
-    const parserError = (exception instanceof HttpException ? exception.cause : exception) as BodyParserError;
-    switch (parserError?.type) {
-      case 'entity.parse.failed':
-        return { body: shape('malformed_json', 'The request body is not valid JSON') };
-      case 'entity.too.large':
-        return { body: shape('payload_too_large', 'The request body is larger than this server accepts') };
-      case 'encoding.unsupported':
-      case 'charset.unsupported':
-        return { body: shape('unsupported_media_type', 'Only UTF-8 encoded JSON is accepted') };
-      case 'entity.verify.failed':
-        return { body: shape('invalid_text', parserError.message ?? 'The request body is not valid UTF-8') };
-    }
+    const fastifyError = exception as FastifyError;
+    const known = fastifyError?.code ? FASTIFY_ERRORS[fastifyError.code] : undefined;
+    if (known) return { body: shape(...known) };
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = CODE_BY_STATUS.get(status) ?? (status >= 500 ? 'internal' : 'validation_failed');
       const message = status === HttpStatus.NOT_FOUND ? 'No such endpoint' : exception.message;
       return { body: { ...shape(code, message), statusCode: status } };
+    }
+    // Any other refusal of Fastify's is the client's: named by its status, never a 500.
+    const status = fastifyError?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return { body: { ...shape(CODE_BY_STATUS.get(status) ?? 'validation_failed', (exception as Error).message), statusCode: status } };
     }
     return { body: shape('internal', 'Internal server error') };
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import express from 'express';
+import fastifyStatic from '@fastify/static';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /**
  * The moderators' web console: static files from apps/api/console (plain ES modules, no build
@@ -31,17 +31,29 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Mounts the console at /console. Express strips the mount path, so files resolve from the folder. */
-export function serveConsole(app: NestExpressApplication): void {
-  app.use(
-    '/console',
-    (_req: express.Request, res: express.Response, next: express.NextFunction) => {
-      res.setHeader('Content-Security-Policy', CONSOLE_CSP);
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.setHeader('Referrer-Policy', 'no-referrer');
-      res.setHeader('X-Frame-Options', 'DENY');
-      next();
-    },
-    express.static(consoleDirectory(), { index: 'index.html', maxAge: 0 }),
-  );
+export const CONSOLE_PATH = '/console';
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': CONSOLE_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+/** Mounts the console at /console (and /console redirects to /console/), in a scope of its own. */
+export function serveConsole(app: NestFastifyApplication): void {
+  const root = consoleDirectory();
+  void app.getHttpAdapter().getInstance().register(async (scope) => {
+    await scope.register(fastifyStatic, {
+      root,
+      prefix: CONSOLE_PATH,
+      index: 'index.html',
+      redirect: true,
+      maxAge: 0,
+      decorateReply: false,
+      setHeaders: (res) => {
+        for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.header(name, value);
+      },
+    });
+  });
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import { ApiErrors, ApiExample, ApiNoContent } from '../common/openapi.js';
 import { clearSessionCookie, readCookie, SESSION_COOKIE, setSessionCookie } from './cookies.js';
@@ -27,7 +27,7 @@ export class AuthController {
   })
   @ApiExample(200, 'The session', SESSION_EXAMPLE)
   @ApiErrors('validation_failed', 'unauthorized', 'account_locked')
-  async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ModeratorSession> {
+  async login(@Body() dto: LoginDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): Promise<ModeratorSession> {
     const { token, session } = await this.sessions.login(dto.email, dto.password);
     setSessionCookie(req, res, token, SESSION_MS);
     return session;
@@ -37,7 +37,7 @@ export class AuthController {
   @ApiOperation({ summary: 'The session of the cookie (a reloaded console gets its CSRF token back)' })
   @ApiExample(200, 'The session', SESSION_EXAMPLE)
   @ApiErrors('unauthorized')
-  async me(@Req() req: Request): Promise<ModeratorSession> {
+  async me(@Req() req: FastifyRequest): Promise<ModeratorSession> {
     const token = readCookie(req, SESSION_COOKIE);
     const session = token ? await this.sessions.find(token) : null;
     if (!session) throw new ApiError('unauthorized', 'Not logged in');
@@ -50,7 +50,7 @@ export class AuthController {
   @ApiOperation({ summary: 'End the session' })
   @ApiNoContent('Logged out; the cookie is cleared')
   @ApiErrors('unauthorized', 'forbidden')
-  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async logout(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): Promise<void> {
     const token = readCookie(req, SESSION_COOKIE);
     if (token) await this.sessions.logout(token);
     clearSessionCookie(req, res);

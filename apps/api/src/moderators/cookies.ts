@@ -1,9 +1,10 @@
-import type { Request, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const SESSION_COOKIE = 'tk_session';
 
-/** The value of one cookie of a request (express does not parse cookies by itself). */
-export function readCookie(req: Request, name: string): string | null {
+/** The value of one cookie of a request. */
+export function readCookie(req: { headers: IncomingHttpHeaders }, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const separator = part.indexOf('=');
     if (separator > 0 && part.slice(0, separator).trim() === name) {
@@ -18,10 +19,16 @@ export function readCookie(req: Request, name: string): string | null {
 }
 
 /** httpOnly (no script reads it), SameSite=Strict (no other site sends it), Secure over HTTPS. */
-export function setSessionCookie(req: Request, res: Response, token: string, maxAgeMs: number): void {
-  res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: maxAgeMs });
+function sessionCookie(req: FastifyRequest, value: string, expires: Date): string {
+  const maxAge = Math.max(0, Math.floor((expires.getTime() - Date.now()) / 1000));
+  const secure = req.protocol === 'https' ? '; Secure' : '';
+  return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=/; Expires=${expires.toUTCString()}; HttpOnly${secure}; SameSite=Strict`;
 }
 
-export function clearSessionCookie(req: Request, res: Response): void {
-  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string, maxAgeMs: number): void {
+  reply.header('Set-Cookie', sessionCookie(req, token, new Date(Date.now() + maxAgeMs)));
+}
+
+export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply): void {
+  reply.header('Set-Cookie', sessionCookie(req, '', new Date(0)));
 }

@@ -8,7 +8,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { AdminTokenGuard, authenticateKey, bearerToken, requireScopes } from '../auth/guards.js';
 import { ApiError } from '../common/api-error.js';
@@ -24,7 +24,7 @@ export interface Reviewer {
   siteIds: string[] | null;
 }
 
-type ReviewRequest = Request & { reviewer?: Reviewer; moderatorSession?: ModeratorSession };
+type ReviewRequest = FastifyRequest & { reviewer?: Reviewer; moderatorSession?: ModeratorSession };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

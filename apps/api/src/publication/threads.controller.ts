@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { loadPublishedThread, type PublishedThread } from '#app/publishing';
 import type { SiteCredentials } from '../auth/api-keys.service.js';
@@ -36,20 +36,20 @@ export class ThreadsController {
     @CurrentSite() site: SiteCredentials,
     @Param() { articleId }: ArticleParams,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<PublishedThread | undefined> {
     const [article] = await this.dataSource.query(`SELECT id, thread_version FROM articles WHERE site_id = $1 AND external_id = $2`, [site.siteId, articleId]);
     if (!article) throw ApiError.notFound('Article');
     const etag = `"${article.id}.${article.thread_version}"`;
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', 'private, no-cache');
+    res.header('ETag', etag);
+    res.header('Cache-Control', 'private, no-cache');
     if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
       res.status(304);
       return undefined;
     }
     const thread = await loadPublishedThread(this.dataSource.manager, article.id);
     // The thread changed between the two reads: name the version actually sent.
-    if (thread && thread.threadVersion !== Number(article.thread_version)) res.setHeader('ETag', `"${article.id}.${thread.threadVersion}"`);
+    if (thread && thread.threadVersion !== Number(article.thread_version)) res.header('ETag', `"${article.id}.${thread.threadVersion}"`);
     return thread!;
   }
 }
