@@ -464,15 +464,13 @@ async function backlog(stack: Pick<Stack, 'db' | 'site'>): Promise<number> {
  * their jobs removed; then waits for the jobs already running.
  */
 async function discardBacklog(stack: Pick<Stack, 'db' | 'queue' | 'site'>): Promise<void> {
-  // A worker may be recording some of these comments meanwhile: in a deadlock with it, try again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await stack.db.query(`UPDATE comments SET status = 'deleted', deleted_at = now(), updated_at = now() WHERE site_id = $1 AND status = 'pending'`, [stack.site.id]);
-      break;
-    } catch (error) {
-      if ((error as { code?: string }).code !== '40P01' || attempt === 5) throw error;
-    }
-  }
+  // Comments a worker is recording meanwhile are left to it (they will not stay pending): waiting
+  // for their locks while holding others could deadlock with it.
+  await stack.db.query(
+    `UPDATE comments SET status = 'deleted', deleted_at = now(), updated_at = now()
+      WHERE id IN (SELECT id FROM comments WHERE site_id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED)`,
+    [stack.site.id],
+  );
   await stack.queue.drain(true);
   await waitFor('active jobs to finish', async () => (await stack.queue.getJobCounts('active')).active === 0, 30_000, 200).catch(() => undefined);
 }

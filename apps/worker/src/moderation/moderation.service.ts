@@ -64,8 +64,9 @@ const LOAD = new PreparedStatement<CommentToCheck>('moderation-load', `
  */
 const RECORD = new PreparedStatement<{ comment_id: string }>('moderation-record', `
   WITH verdict AS (
-    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::jsonb[], $8::text[], $9::text[], $10::text[])
-      AS v(comment_id, revision, action, status, reasons, scores, phases, engine_version, event_type, correlation_id)),
+    SELECT * FROM jsonb_to_recordset($1::jsonb)
+      AS v(comment_id uuid, revision int, action text, status text, reasons jsonb, scores jsonb, phases jsonb, engine_version text,
+           event_type text, correlation_id text)),
   decided AS (
     INSERT INTO decisions (comment_id, comment_revision, action, decided_by, kind, reasons, scores, phases, engine_version)
     SELECT comment_id, revision, action, 'system', 'check', reasons, scores, phases, engine_version FROM verdict
@@ -262,18 +263,21 @@ export class ModerationService {
     // In comment order, so two runs over the same comments (a duplicate job) take their row locks
     // in the same order and one waits for the other instead of deadlocking.
     const judged = unordered.toSorted((a, b) => (a.comment.id < b.comment.id ? -1 : 1));
-    const written = await RECORD.run(this.dataSource, [
-      judged.map((j) => j.comment.id),
-      judged.map((j) => j.comment.revision),
-      judged.map((j) => j.verdict.action),
-      judged.map((j) => STATUS_AFTER[j.verdict.action]),
-      judged.map((j) => JSON.stringify(j.verdict.reasons)),
-      judged.map((j) => JSON.stringify(j.verdict.scores)),
-      judged.map((j) => JSON.stringify(j.verdict.phases)),
-      judged.map((j) => j.verdict.engineVersion),
-      judged.map((j) => COMMENT_EVENTS[j.verdict.action]),
-      judged.map((j) => j.check.correlationId ?? null),
-    ]);
+    // One JSON document rather than ten arrays: the driver escaped every element of the three
+    // arrays of JSON texts for the array syntax, a twentieth of the worker's CPU.
+    const verdicts = judged.map(({ comment, check, verdict }) => ({
+      comment_id: comment.id,
+      revision: comment.revision,
+      action: verdict.action,
+      status: STATUS_AFTER[verdict.action],
+      reasons: verdict.reasons,
+      scores: verdict.scores,
+      phases: verdict.phases,
+      engine_version: verdict.engineVersion,
+      event_type: COMMENT_EVENTS[verdict.action],
+      correlation_id: check.correlationId ?? null,
+    }));
+    const written = await RECORD.run(this.dataSource, [JSON.stringify(verdicts)]);
     return new Set(written.map((row) => row.comment_id));
   }
 }
