@@ -70,8 +70,16 @@ export class AuthorsService {
    */
   async setStanding(reviewer: Reviewer, id: string, dto: StandingDto): Promise<AuthorSummary> {
     await this.dataSource.transaction(async (tx) => {
-      const [current] = await tx.query(`SELECT site_id, trust, trust_reason FROM authors WHERE id = $1 FOR UPDATE`, [id]);
-      if (!current || !canReview(reviewer, current.site_id)) throw ApiError.notFound('Author');
+      const [author] = await tx.query(`SELECT site_id FROM authors WHERE id = $1`, [id]);
+      if (!author || !canReview(reviewer, author.site_id)) throw ApiError.notFound('Author');
+      const statuses = dto.standing === 'banned' ? [...(dto.rejectHeld ? ['held', 'pending'] : []), ...(dto.removePublished ? ['approved'] : [])] : [];
+      // The comments first, then the author: the order every transaction takes them (the worker
+      // recording decisions, moderators, edits), so a ban never waits in a cycle with one of them.
+      const waiting: { id: string }[] =
+        statuses.length > 0
+          ? await tx.query(`SELECT id FROM comments WHERE author_id = $1 AND status = ANY($2::text[]) ORDER BY id FOR UPDATE`, [id, statuses])
+          : [];
+      const [current] = await tx.query(`SELECT site_id, trust, trust_reason FROM authors WHERE id = $1 FOR NO KEY UPDATE`, [id]);
       await tx.query(
         `UPDATE authors SET trust = $2, trust_reason = $3, trust_changed_by = $4, trust_changed_at = now(), updated_at = now() WHERE id = $1`,
         [id, dto.standing, dto.reason, reviewer.actor],
@@ -91,16 +99,9 @@ export class AuthorsService {
         },
         reason: dto.reason,
       });
-      const statuses = dto.standing === 'banned' ? [...(dto.rejectHeld ? ['held', 'pending'] : []), ...(dto.removePublished ? ['approved'] : [])] : [];
-      if (statuses.length > 0) {
-        const waiting: { id: string }[] = await tx.query(
-          `SELECT id FROM comments WHERE author_id = $1 AND status = ANY($2::text[]) ORDER BY created_at`,
-          [id, statuses],
-        );
-        for (const { id: commentId } of waiting) {
-          const comment = await this.review.lock(tx, reviewer, commentId);
-          await this.review.apply(tx, reviewer, comment, 'reject', 'other', `Author banned: ${dto.reason}`, { overrideClaim: true });
-        }
+      for (const { id: commentId } of waiting) {
+        const comment = await this.review.lock(tx, reviewer, commentId);
+        await this.review.apply(tx, reviewer, comment, 'reject', 'other', `Author banned: ${dto.reason}`, { overrideClaim: true });
       }
     });
     return this.summary(reviewer, id);

@@ -15,6 +15,8 @@ export class AuthorCommentCounts1764900000000 implements MigrationInterface {
   name = 'AuthorCommentCounts1764900000000';
 
   async up(db: QueryRunner): Promise<void> {
+    // No status may change between the count below and the triggers that keep it (until commit).
+    await db.query(`LOCK TABLE comments IN SHARE ROW EXCLUSIVE MODE`);
     await db.query(`
       ALTER TABLE authors
         ADD COLUMN approved_comments int NOT NULL DEFAULT 0,
