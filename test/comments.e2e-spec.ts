@@ -1,3 +1,4 @@
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { ADMIN_TOKEN, commentPayload, createSite, type Stack, startStack, unique, waitForDecision } from './support/stack.js';
 
@@ -191,6 +192,37 @@ describe('comments: a comment goes in, is checked by the worker, and its decisio
       .send(latin1)
       .expect(400);
     expect(badUtf8.body).toMatchObject({ error: 'invalid_text' });
+  });
+
+  it('reads gzip and br bodies and a leading byte order mark; refuses other encodings and broken ones', async () => {
+    const post = (body: Buffer, encoding?: string) => {
+      let call = request(stack.http).post('/v1/comments').set(auth(site.apiKey)).set('Content-Type', 'application/json');
+      if (encoding) call = call.set('Content-Encoding', encoding);
+      return call.serialize((raw: Buffer) => raw as unknown as string).send(body);
+    };
+    const json = (payload: Record<string, unknown>) => Buffer.from(JSON.stringify(payload));
+    await post(gzipSync(json(commentPayload())), 'gzip').expect(202);
+    await post(brotliCompressSync(json(commentPayload())), 'br').expect(202);
+    await post(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json(commentPayload())])).expect(202);
+
+    const unknown = await post(json(commentPayload()), 'compress').expect(415);
+    expect(unknown.body).toMatchObject({ error: 'unsupported_media_type', message: expect.stringMatching(/Content-Encoding compress/) });
+    const broken = await post(Buffer.from('not gzip at all'), 'gzip').expect(400);
+    expect(broken.body).toMatchObject({ error: 'malformed_json' });
+    // The size limit is on what is parsed: a small gzip of a huge body is still too large.
+    const bomb = await post(gzipSync(json(commentPayload({ body: 'x'.repeat(2 * 1024 * 1024) }))), 'gzip').expect(413);
+    expect(bomb.body).toMatchObject({ error: 'payload_too_large' });
+    // An empty body says nothing whatever its type: the request is judged on its (missing) fields.
+    const empty = await request(stack.http).post('/v1/comments').set(auth(site.apiKey)).set('Content-Type', 'application/x-www-form-urlencoded').send('');
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toBe('validation_failed');
+  });
+
+  it('serves the thread of an article whose id is 200 characters long', async () => {
+    const articleId = `a-${'long'.repeat(49)}z`.slice(0, 200);
+    await request(stack.http).post('/v1/comments').set(auth(site.apiKey)).send(commentPayload({ articleId })).expect(202);
+    const thread = await request(stack.http).get(`/v1/articles/${articleId}/thread`).set(auth(site.apiKey)).expect(200);
+    expect(thread.body.article.id).toBe(articleId);
   });
 
   it('links a reply that arrived before its parent, and refuses a parent from another article', async () => {

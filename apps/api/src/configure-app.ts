@@ -1,8 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Environment } from '#app/config';
 import { Metrics, requestIdOf, traceRequests } from '#app/observability';
 import { ApiError } from './common/api-error.js';
@@ -41,10 +43,12 @@ function parseJsonBody(req: IncomingMessage, body: Buffer): unknown {
     throw new ApiError('unsupported_media_type', 'Only UTF-8 encoded JSON is accepted');
   }
   if (!isUtf8(body)) throw new ApiError('invalid_text', 'The request body is not valid UTF-8');
-  if (body.length === 0) return {};
+  // A byte order mark, as some .NET and PowerShell clients send, is not part of the JSON.
+  const text = body.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.length === 0) return {};
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new ApiError('malformed_json', 'The request body is not valid JSON');
   }
@@ -54,7 +58,26 @@ function parseJsonBody(req: IncomingMessage, body: Buffer): unknown {
   return value;
 }
 
+/** Compressed bodies are inflated before the size limit applies, so it limits what is parsed. */
+const DECOMPRESSORS: Record<string, () => Transform> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
 function acceptJsonOnly(instance: FastifyInstance, maxBytes: number): void {
+  instance.addHook('preParsing', async (req, _reply, payload) => {
+    const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+    if (!encoding || encoding === 'identity') return payload;
+    const decompress = DECOMPRESSORS[encoding];
+    if (!decompress) throw new ApiError('unsupported_media_type', `Content-Encoding ${encoding} is not supported; send gzip, deflate, br or none`);
+    // Fastify checks Content-Length against the bytes received, not the bytes inflated.
+    const inflated = decompress() as Transform & { receivedEncodedLength: number };
+    inflated.receivedEncodedLength = 0;
+    payload.on('data', (chunk: Buffer) => (inflated.receivedEncodedLength += chunk.length));
+    return payload.pipe(inflated);
+  });
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser(JSON_TYPE, { parseAs: 'buffer', bodyLimit: maxBytes }, (req, body, done) => {
     try {
@@ -63,7 +86,9 @@ function acceptJsonOnly(instance: FastifyInstance, maxBytes: number): void {
       done(error as Error, undefined);
     }
   });
-  instance.addContentTypeParser('*', (_req, _payload, done) => {
+  instance.addContentTypeParser('*', (req, _payload, done) => {
+    // An empty body says nothing whatever its type (curl -d '' sends a form type).
+    if (req.headers['content-length'] === '0') return done(null, undefined);
     done(new ApiError('unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json'), undefined);
   });
 }
@@ -98,17 +123,24 @@ function publishOpenApi(app: NestFastifyApplication): void {
  * is the client's.
  */
 export function createApiAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ trustProxy: 'loopback', genReqId: requestIdOf, frameworkErrors: refuseBadPath });
+  return new FastifyAdapter({
+    trustProxy: 'loopback',
+    genReqId: requestIdOf,
+    // Fastify's default of 100 characters is shorter than the external ids the API accepts (200).
+    routerOptions: { maxParamLength: 1024 },
+    frameworkErrors: refuseBadPath,
+  });
 }
 
 /** Paths Fastify's router refuses before any route runs, answered in the API's error shape. */
-function refuseBadPath(error: { code?: string }, _req: unknown, reply: FastifyReply): void {
+function refuseBadPath(error: { code?: string }, req: FastifyRequest, reply: FastifyReply): void {
   const refusal =
     error.code === 'FST_ERR_BAD_URL'
       ? new ApiError('validation_failed', 'The path is not valid percent-encoded UTF-8')
       : // A path segment too long to be any id names nothing (FST_ERR_MAX_PARAM_LENGTH).
         new ApiError('not_found', 'No such endpoint');
-  void reply.status(refusal.getStatus()).send(refusal.getResponse());
+  // Answered before the onRequest hooks: the id is echoed here.
+  void reply.header('X-Request-Id', req.id).status(refusal.getStatus()).send(refusal.getResponse());
 }
 
 /** Options every API application is created with (main.ts and the tests). */

@@ -9,11 +9,14 @@ interface FastifyError {
   statusCode?: number;
 }
 
-/** Fastify's own errors about a request, in the API's words. */
+/** Errors about a request raised below the application (Fastify's, zlib's), in the API's words. */
 const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'The request body is larger than this server accepts'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['validation_failed', 'The request body is shorter or longer than its Content-Length'],
+  // zlib's, inflating a body sent with a Content-Encoding.
+  Z_DATA_ERROR: ['malformed_json', 'The request body is not encoded as its Content-Encoding says'],
+  Z_BUF_ERROR: ['malformed_json', 'The request body is not encoded as its Content-Encoding says'],
 };
 
 const CODE_BY_STATUS = new Map<number, ErrorCode>(

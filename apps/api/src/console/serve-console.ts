@@ -44,16 +44,11 @@ const SECURITY_HEADERS = {
 export function serveConsole(app: NestFastifyApplication): void {
   const root = consoleDirectory();
   void app.getHttpAdapter().getInstance().register(async (scope) => {
-    await scope.register(fastifyStatic, {
-      root,
-      prefix: CONSOLE_PATH,
-      index: 'index.html',
-      redirect: true,
-      maxAge: 0,
-      decorateReply: false,
-      setHeaders: (res) => {
-        for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.header(name, value);
-      },
+    // On every answer of the scope: files, the redirect, not-found and errors alike.
+    scope.addHook('onRequest', (_req, reply, done) => {
+      reply.headers(SECURITY_HEADERS);
+      done();
     });
+    await scope.register(fastifyStatic, { root, prefix: CONSOLE_PATH, index: 'index.html', redirect: true, maxAge: 0, decorateReply: false });
   });
 }
