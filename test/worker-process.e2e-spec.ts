@@ -158,4 +158,44 @@ describe('a moderation job that fails every attempt', () => {
       await queue.close();
     }
   });
+
+  it('checks jobs running at the same time together, failing only the jobs whose own comments could not be checked', async () => {
+    const good = await createSite(stack, 'Coalesced good site');
+    const broken = await createSite(stack, 'Coalesced broken site');
+    await stack.db.query(`INSERT INTO site_policies (site_id, version, policy, changed_by) VALUES ($1, 1, '{"mode": 5}', 'test')`, [broken.id]);
+    const queue = new Queue<ModerateJob>(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
+    try {
+      await queue.pause();
+      const jobs: { site: { apiKey: string }; commentId: string }[] = [];
+      for (let i = 0; i < 16; i++) {
+        const site = i % 4 === 3 ? broken : good;
+        const accepted = await request(stack.http).post('/v1/comments').set('Authorization', `Bearer ${site.apiKey}`).send(commentPayload()).expect(202);
+        await queue.remove(accepted.body.id);
+        jobs.push({ site, commentId: accepted.body.id });
+      }
+      // One job per comment, all waiting when the worker resumes: up to 16 run at once.
+      const options = moderateJobOptions({ attempts: 1, backoffMs: 20 });
+      await queue.addBulk(jobs.map(({ commentId }) => ({ name: JOBS.moderate.name, data: { checks: [{ commentId, revision: 1 }] }, opts: { ...options, jobId: `coalesced-${commentId}` } })));
+      await queue.resume();
+
+      const states = async () => Promise.all(jobs.map(({ commentId }) => queue.getJobState(`coalesced-${commentId}`)));
+      await waitFor('every job to settle', async () => (await states()).every((state) => state === 'completed' || state === 'failed'));
+      for (const [i, state] of (await states()).entries()) {
+        const job = (await queue.getJob(`coalesced-${jobs[i].commentId}`))!;
+        if (jobs[i].site === broken) {
+          expect(state).toBe('failed');
+          expect(job.failedReason).toMatch(new RegExp(`^1 of 1 comment\\(s\\) could not be checked; the first, ${jobs[i].commentId} r1: .*mode`));
+        } else {
+          expect(state).toBe('completed');
+          expect(job.returnvalue).toEqual({ decided: 1, alreadyDecided: 0, gone: 0 });
+        }
+      }
+      // Decisions recorded by one statement share its transaction's time: fewer statements than jobs.
+      const goodIds = jobs.filter((j) => j.site === good).map((j) => j.commentId);
+      const [{ statements }] = await stack.db.query(`SELECT count(DISTINCT created_at)::int AS statements FROM decisions WHERE comment_id = ANY($1::uuid[])`, [goodIds]);
+      expect(statements).toBeLessThan(goodIds.length);
+    } finally {
+      await queue.close();
+    }
+  });
 });

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { Environment } from '#app/config';
 import { requestLogFields } from '#app/observability';
 import { ApiError } from '../common/api-error.js';
-import { GroupCommit } from '../common/group-commit.js';
+import { GroupCommit } from '#app/batching';
 import type { SiteCredentials } from './api-keys.service.js';
 
 const WINDOW_MS = 60_000;

@@ -8,7 +8,7 @@ import { type CommentStatus, PreparedStatement, uuidv7 } from '#app/database';
 import { Metrics } from '#app/observability';
 import { MODERATION_GROUP_MAX } from '#app/queue';
 import { ApiError, type ErrorDetail } from '../common/api-error.js';
-import { GroupCommit } from '../common/group-commit.js';
+import { GroupCommit } from '#app/batching';
 import { VALIDATION_OPTIONS, validationDetails } from '../common/validation.js';
 import { PersonalDataHasher } from './author-context.js';
 import { ModerationQueueService } from './moderation-queue.service.js';

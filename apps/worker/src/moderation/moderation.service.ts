@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { PreparedStatement, STATUS_AFTER } from '#app/database';
 import type { AuthorTrust, CommentInput, Verdict } from '#app/moderation-engine';
 import { announcements, COMMENT_EVENTS, postSigned } from '#app/publishing';
-import type { ModerationCheck } from '#app/queue';
+import { GroupCommit } from '#app/batching';
+import { MODERATION_GROUP_MAX, type ModerationCheck } from '#app/queue';
 import { Metrics } from '#app/observability';
 import { applyExternalAnswer, type ExternalAnswer, type ExternallyScoredInput, parseExternalAnswer, SitePolicyService } from '#app/site-policy';
 import { Environment } from '#app/config';
@@ -96,9 +97,22 @@ export interface ModerationSummary {
   gone: number;
 }
 
+/** What became of one check: counted in the summary, or the reason it could not be made. */
+type CheckOutcome = keyof ModerationSummary | Error;
+
+/**
+ * Jobs running at the same time are checked together, up to this many checks: one load and one
+ * record statement for all of them, where single comments arrive in groups of a few each.
+ */
+const COALESCED_CHECKS_MAX = 4 * MODERATION_GROUP_MAX;
+/** Groups checked at once per process, so the engine of one overlaps the statements of the other. */
+const LANES = 2;
+
 interface Due {
   comment: CommentToCheck;
   check: ModerationCheck;
+  /** Where the check is in the coalesced group. */
+  index: number;
 }
 
 interface Judged extends Due {
@@ -108,6 +122,13 @@ interface Judged extends Due {
 @Injectable()
 export class ModerationService {
   private readonly logger = new Logger(ModerationService.name);
+
+  private readonly groups = new GroupCommit<ModerationCheck, CheckOutcome>({
+    maxItems: COALESCED_CHECKS_MAX,
+    flush: (_lane, checks) => this.checkGroup(checks),
+  });
+
+  private nextLane = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -121,47 +142,56 @@ export class ModerationService {
   }
 
   /**
-   * Checks a group of revisions and records their verdicts with one statement. Safe to run again
-   * for the same job: the unique index on (comment, revision) for engine decisions keeps it to one
-   * decision each. A comment that cannot be checked (its site's stored policy is broken, say) does
-   * not hold up the others: they are recorded, then the run fails saying how many could not be,
-   * so the job is retried, and the retry skips the ones decided.
+   * Checks a job's revisions and records their verdicts, with those of the jobs running at the
+   * same time, in one statement. Safe to run again for the same job: the unique index on
+   * (comment, revision) for engine decisions keeps it to one decision each. A comment that cannot
+   * be checked (its site's stored policy is broken, say) does not hold up the others: they are
+   * recorded, then this job fails saying how many of its own could not be, so it is retried, and
+   * the retry skips the ones decided.
    */
   async moderate(checks: readonly ModerationCheck[]): Promise<ModerationSummary> {
-    const rows = await LOAD.run(this.dataSource, [checks.map((check) => check.commentId)]);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const due = new Map<string, Due>();
+    const lane = String(this.nextLane++ % LANES);
+    const outcomes = await this.groups.submitMany(lane, checks);
     const summary: ModerationSummary = { decided: 0, alreadyDecided: 0, gone: 0 };
-    for (const check of checks) {
-      const comment = byId.get(check.commentId);
-      if (!comment) summary.gone += 1;
-      else if (comment.revision !== check.revision || comment.status !== 'pending' || due.has(comment.id)) summary.alreadyDecided += 1;
-      else due.set(comment.id, { comment, check });
-    }
-    if (due.size === 0) return summary;
-
-    const { judged, failures } = await this.judge([...due.values()]);
-    const recorded = await this.record(judged);
-    for (const { comment, check, verdict } of judged) {
-      if (!recorded.has(comment.id)) {
-        summary.alreadyDecided += 1;
-        continue;
-      }
-      summary.decided += 1;
-      this.logger.debug({ msg: `comment ${comment.id} r${comment.revision}: ${verdict.action}`, correlationId: check.correlationId });
-      this.observe(comment, verdict);
-    }
+    const failures: { check: ModerationCheck; error: Error }[] = [];
+    outcomes.forEach((outcome, i) => (outcome instanceof Error ? failures.push({ check: checks[i], error: outcome }) : (summary[outcome] += 1)));
     if (failures.length > 0) {
-      const [first] = failures;
-      throw new Error(
-        `${failures.length} of ${checks.length} comment(s) could not be checked; the first, ${first.comment.id} r${first.comment.revision}: ${first.error.message}`,
-      );
+      const [{ check, error }] = failures;
+      throw new Error(`${failures.length} of ${checks.length} comment(s) could not be checked; the first, ${check.commentId} r${check.revision}: ${error.message}`);
     }
     return summary;
   }
 
+  /** Checks a coalesced group: one outcome per check, in order. */
+  private async checkGroup(checks: ModerationCheck[]): Promise<CheckOutcome[]> {
+    const rows = await LOAD.run(this.dataSource, [checks.map((check) => check.commentId)]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const due = new Map<string, Due>();
+    const outcomes: CheckOutcome[] = checks.map((check, index) => {
+      const comment = byId.get(check.commentId);
+      if (!comment) return 'gone';
+      if (comment.revision !== check.revision || comment.status !== 'pending' || due.has(comment.id)) return 'alreadyDecided';
+      due.set(comment.id, { comment, check, index });
+      return 'decided';
+    });
+    if (due.size === 0) return outcomes;
+
+    const { judged, failures } = await this.judge([...due.values()]);
+    const recorded = await this.record(judged);
+    for (const { comment, check, verdict, index } of judged) {
+      if (!recorded.has(comment.id)) {
+        outcomes[index] = 'alreadyDecided';
+        continue;
+      }
+      this.logger.debug({ msg: `comment ${comment.id} r${comment.revision}: ${verdict.action}`, correlationId: check.correlationId });
+      this.observe(comment, verdict);
+    }
+    for (const { due: failed, error } of failures) outcomes[failed.index] = error;
+    return outcomes;
+  }
+
   /** The verdicts of the comments due, each on its own: one that cannot be checked does not stop the others. */
-  private async judge(due: Due[]): Promise<{ judged: Judged[]; failures: { comment: CommentToCheck; error: Error }[] }> {
+  private async judge(due: Due[]): Promise<{ judged: Judged[]; failures: { due: Due; error: Error }[] }> {
     const comments = due.map(({ comment }) => comment);
     // One engine per site; its policy version and adaptation came with each of its comments.
     const sites = new Map(comments.map((comment) => [comment.site_id, comment]));
@@ -181,8 +211,9 @@ export class ModerationService {
     ]);
     const engineOf = new Map([...sites.keys()].map((siteId, i) => [siteId, engines[i]]));
     const judged: Judged[] = [];
-    const failures: { comment: CommentToCheck; error: Error }[] = [];
-    for (const [i, { comment, check }] of due.entries()) {
+    const failures: { due: Due; error: Error }[] = [];
+    for (const [i, item] of due.entries()) {
+      const { comment } = item;
       try {
         const engine = engineOf.get(comment.site_id)!;
         if (engine.status === 'rejected') throw engine.reason;
@@ -194,9 +225,9 @@ export class ModerationService {
           externalScores: external?.ok ? external.scores : undefined,
         };
         const verdict = engine.value.evaluate(input);
-        judged.push({ comment, check, verdict: external ? applyExternalAnswer(verdict, external, comment.scorer_failure_mode!) : verdict });
+        judged.push({ ...item, verdict: external ? applyExternalAnswer(verdict, external, comment.scorer_failure_mode!) : verdict });
       } catch (error) {
-        failures.push({ comment, error: error as Error });
+        failures.push({ due: item, error: error as Error });
       }
     }
     return { judged, failures };

@@ -63,4 +63,22 @@ describe('GroupCommit', () => {
     groups[2].finish();
     expect(await after).toBe('d!');
   });
+
+  it('flushes items submitted together at once when quiet, and in the next groups when busy', async () => {
+    const { groups, flush } = controlledFlush();
+    const commit = new GroupCommit({ maxItems: 4, flush });
+    const job = commit.submitMany('worker', ['a', 'b', 'c']);
+    expect(groups.map((g) => g.items)).toEqual([['a', 'b', 'c']]);
+    const later = commit.submitMany('worker', ['d', 'e', 'f']);
+    const more = commit.submitMany('worker', ['g']);
+    groups[0].finish();
+    expect(await job).toEqual(['a!', 'b!', 'c!']);
+    await settled();
+    // Waiting items fill groups up to maxItems, in order.
+    expect(groups.map((g) => g.items)).toEqual([['a', 'b', 'c'], ['d', 'e', 'f', 'g']]);
+    groups[1].finish();
+    expect(await later).toEqual(['d!', 'e!', 'f!']);
+    expect(await more).toEqual(['g!']);
+    expect(await commit.submitMany('worker', [])).toEqual([]);
+  });
 });
