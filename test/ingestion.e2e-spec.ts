@@ -155,6 +155,25 @@ describe('ingestion API', () => {
     expect(invalid.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['author.approvedCount', 'author.email', 'author.ip']);
   });
 
+  it('updates an article and an author when a comment sends new values, and recreates them when they were deleted', async () => {
+    const articleId = unique('article');
+    const author = { id: unique('a'), name: 'Ann' };
+    const stored = async (id: string) =>
+      (await stack.db.query(`SELECT ar.title, ar.url, au.display_name AS name FROM comments c JOIN articles ar ON ar.id = c.article_id JOIN authors au ON au.id = c.author_id WHERE c.id = $1`, [id]))[0];
+    const first = await post('/v1/comments', commentPayload({ articleId, articleTitle: 'First title', articleUrl: 'https://news.example/a', author })).expect(202);
+    // The same values again (the upserts are skipped), then new ones (they are not).
+    await post('/v1/comments', commentPayload({ articleId, articleTitle: 'First title', articleUrl: 'https://news.example/a', author })).expect(202);
+    expect(await stored(first.body.id)).toEqual({ title: 'First title', url: 'https://news.example/a', name: 'Ann' });
+    const renamed = await post('/v1/comments', commentPayload({ articleId, articleTitle: 'Second title', articleUrl: 'https://news.example/a', author: { ...author, name: 'Ann B.' } })).expect(202);
+    expect(await stored(renamed.body.id)).toEqual({ title: 'Second title', url: 'https://news.example/a', name: 'Ann B.' });
+
+    // Deleted behind the API's back (its comments go with it): the next comment brings both back.
+    await stack.db.query(`DELETE FROM articles WHERE site_id = $1 AND external_id = $2`, [site.id, articleId]);
+    await stack.db.query(`DELETE FROM authors WHERE site_id = $1 AND external_id = $2`, [site.id, author.id]);
+    const again = await post('/v1/comments', commentPayload({ articleId, articleTitle: 'Second title', articleUrl: 'https://news.example/a', author: { ...author, name: 'Ann B.' } })).expect(202);
+    expect(await stored(again.body.id)).toEqual({ title: 'Second title', url: 'https://news.example/a', name: 'Ann B.' });
+  });
+
   it('lists with filters and a stable cursor', async () => {
     const listSite = await createSite(stack, 'List site');
     const ids: string[] = [];

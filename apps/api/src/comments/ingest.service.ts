@@ -11,9 +11,13 @@ import { ApiError, type ErrorDetail } from '../common/api-error.js';
 import { GroupCommit } from '#app/batching';
 import { VALIDATION_OPTIONS, validationDetails } from '../common/validation.js';
 import { PersonalDataHasher } from './author-context.js';
+import { RecentlyStored } from './recently-stored.js';
 import { ModerationQueueService } from './moderation-queue.service.js';
 import { type BatchItemResult, type BatchResult, CreateCommentDto } from './comments.dto.js';
 import { SiteSettingsCache } from '../sites/site-settings.cache.js';
+
+/** One parameter array of a statement: a field of each comment, null where absent. */
+const column = <T>(rows: CreateCommentDto[], pick: (dto: CreateCommentDto) => T | undefined | null): (T | null)[] => rows.map((dto) => pick(dto) ?? null);
 
 /** What the database did with one submitted comment. */
 interface StoredOutcome {
@@ -165,6 +169,13 @@ const DEADLOCK_DETECTED = '40P01';
 /** Stores of up to this many comments (every coalesced group) run prepared statements. */
 const PREPARED_UP_TO = MODERATION_GROUP_MAX;
 
+/** How long, and for how many rows, a process remembers the articles and authors it stored. */
+const RECENT_TTL_MS = 60_000;
+const RECENT_MAX_ROWS = 100_000;
+/** Values of a row remembered without knowing them all (a store that left some as they were). */
+const SOME_VALUES = '?';
+const NOT_NULL_VIOLATION = '23502';
+
 const CONFLICT_DETAIL: ErrorDetail = { field: 'externalId', problem: 'is already used by a comment with different content' };
 const PARENT_ELSEWHERE_DETAIL: ErrorDetail = { field: 'parentId', problem: 'names a comment of another article' };
 
@@ -181,6 +192,8 @@ export class IngestService {
     distinctBy: (submission) => submission.dto.externalId,
     flush: (siteId, submissions) => this.store(siteId, submissions, 'single'),
   });
+
+  private readonly recent = new RecentlyStored(RECENT_TTL_MS, RECENT_MAX_ROWS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -279,32 +292,34 @@ export class IngestService {
    * Answers one outcome per submission, in order.
    */
   private async store(siteId: string, submissions: Submission[], endpoint: 'single' | 'batch'): Promise<StoredOutcome[]> {
+    try {
+      return await this.storeOnce(siteId, submissions, endpoint);
+    } catch (error) {
+      // An article or author skipped as recently stored was deleted since: store with every upsert.
+      if ((error as { code?: string }).code !== NOT_NULL_VIOLATION) throw error;
+      this.recent.forgetSite(siteId);
+      return this.storeOnce(siteId, submissions, endpoint);
+    }
+  }
+
+  private async storeOnce(siteId: string, submissions: Submission[], endpoint: 'single' | 'batch'): Promise<StoredOutcome[]> {
     const dtos = submissions.map((s) => s.dto);
     const { storeRawAuthorData } = await this.settings.get(siteId);
-    const column = <T>(pick: (dto: CreateCommentDto) => T | undefined | null) => dtos.map((dto) => pick(dto) ?? null);
-    await this.query(ARTICLES, dtos.length, [siteId, column((d) => d.articleId), column((d) => d.articleTitle), column((d) => d.articleUrl)]);
-    await this.query(AUTHORS, dtos.length, [
-      siteId,
-      column((d) => d.author.id),
-      column((d) => d.author.name),
-      column((d) => (d.author.email ? this.hasher.email(d.author.email) : null)),
-      column((d) => (storeRawAuthorData ? d.author.email : null)),
-      column((d) => d.author.accountCreatedAt),
-      column((d) => d.author.approvedCount),
-    ]);
+    await this.storeArticles(siteId, dtos);
+    await this.storeAuthors(siteId, dtos, storeRawAuthorData);
     const rows = await this.query(COMMENTS, dtos.length, [
       siteId,
       // Time-ordered: a store's comments land on the same few pages of every index on the id.
       dtos.map(() => uuidv7()),
-      column((d) => d.externalId),
-      column((d) => d.articleId),
-      column((d) => d.parentId),
-      column((d) => d.author.id),
-      column((d) => d.body),
+      column(dtos, (d) => d.externalId),
+      column(dtos, (d) => d.articleId),
+      column(dtos, (d) => d.parentId),
+      column(dtos, (d) => d.author.id),
+      column(dtos, (d) => d.body),
       dtos.map(contentHash),
-      column((d) => (d.author.ip ? this.hasher.ip(d.author.ip) : null)),
-      column((d) => (storeRawAuthorData ? d.author.ip : null)),
-      column((d) => d.author.userAgent),
+      column(dtos, (d) => (d.author.ip ? this.hasher.ip(d.author.ip) : null)),
+      column(dtos, (d) => (storeRawAuthorData ? d.author.ip : null)),
+      column(dtos, (d) => d.author.userAgent),
     ]);
     const stored: StoredOutcome[] = [];
     for (const [index, row] of rows.entries()) {
@@ -322,6 +337,38 @@ export class IngestService {
       ),
     );
     return stored;
+  }
+
+  /** Upserts the articles of a store, but those this process stored the same way within a minute. */
+  private async storeArticles(siteId: string, dtos: CreateCommentDto[]): Promise<void> {
+    const key = (dto: CreateCommentDto) => `${siteId}/article/${dto.articleId}`;
+    // Without a title and url a comment changes nothing of an article that exists.
+    const values = (dto: CreateCommentDto) =>
+      dto.articleTitle == null && dto.articleUrl == null ? undefined : dto.articleTitle != null && dto.articleUrl != null ? JSON.stringify([dto.articleTitle, dto.articleUrl]) : SOME_VALUES;
+    const due = dtos.filter((dto) => values(dto) === SOME_VALUES || !this.recent.has(key(dto), values(dto)));
+    if (due.length === 0) return;
+    await this.query(ARTICLES, due.length, [siteId, column(due, (d) => d.articleId), column(due, (d) => d.articleTitle), column(due, (d) => d.articleUrl)]);
+    for (const dto of due) this.recent.remember(key(dto), values(dto) ?? SOME_VALUES);
+  }
+
+  /** Upserts the authors of a store, but those this process stored with the same values within a minute. */
+  private async storeAuthors(siteId: string, dtos: CreateCommentDto[], storeRawAuthorData: boolean): Promise<void> {
+    const emailHash = new Map(dtos.map((dto) => [dto, dto.author.email ? this.hasher.email(dto.author.email) : null]));
+    const key = (dto: CreateCommentDto) => `${siteId}/author/${dto.author.id}`;
+    const values = (dto: CreateCommentDto) =>
+      JSON.stringify([dto.author.name, emailHash.get(dto), storeRawAuthorData ? dto.author.email : null, dto.author.accountCreatedAt, dto.author.approvedCount]);
+    const due = dtos.filter((dto) => !this.recent.has(key(dto), values(dto)));
+    if (due.length === 0) return;
+    await this.query(AUTHORS, due.length, [
+      siteId,
+      column(due, (d) => d.author.id),
+      column(due, (d) => d.author.name),
+      column(due, (d) => emailHash.get(d)),
+      column(due, (d) => (storeRawAuthorData ? d.author.email : null)),
+      column(due, (d) => d.author.accountCreatedAt),
+      column(due, (d) => d.author.approvedCount),
+    ]);
+    for (const dto of due) this.recent.remember(key(dto), values(dto));
   }
 
   /**
