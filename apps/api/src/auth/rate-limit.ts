@@ -1,10 +1,10 @@
 import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
+import { GroupCommit } from '#app/batching';
 import { Environment } from '#app/config';
 import { requestLogFields } from '#app/observability';
 import { ApiError } from '../common/api-error.js';
-import { GroupCommit } from '#app/batching';
 import type { SiteCredentials } from './api-keys.service.js';
 
 const WINDOW_MS = 60_000;
