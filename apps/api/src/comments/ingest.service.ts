@@ -341,34 +341,41 @@ export class IngestService {
 
   /** Upserts the articles of a store, but those this process stored the same way within a minute. */
   private async storeArticles(siteId: string, dtos: CreateCommentDto[]): Promise<void> {
-    const key = (dto: CreateCommentDto) => `${siteId}/article/${dto.articleId}`;
-    // Without a title and url a comment changes nothing of an article that exists.
-    const values = (dto: CreateCommentDto) =>
-      dto.articleTitle == null && dto.articleUrl == null ? undefined : dto.articleTitle != null && dto.articleUrl != null ? JSON.stringify([dto.articleTitle, dto.articleUrl]) : SOME_VALUES;
-    const due = dtos.filter((dto) => values(dto) === SOME_VALUES || !this.recent.has(key(dto), values(dto)));
+    const rows = dtos.map((dto) => {
+      const { articleTitle: title, articleUrl: url } = dto;
+      // Without a title and url a comment changes nothing of an article that exists (undefined:
+      // any values will do); with only one of them, what the article ends up with is not known.
+      const values = title == null && url == null ? undefined : title != null && url != null ? JSON.stringify([title, url]) : SOME_VALUES;
+      return { dto, key: `${siteId}/article/${dto.articleId}`, values };
+    });
+    const due = rows.filter(({ key, values }) => values === SOME_VALUES || !this.recent.has(key, values));
     if (due.length === 0) return;
-    await this.query(ARTICLES, due.length, [siteId, column(due, (d) => d.articleId), column(due, (d) => d.articleTitle), column(due, (d) => d.articleUrl)]);
-    for (const dto of due) this.recent.remember(key(dto), values(dto) ?? SOME_VALUES);
+    const articles = due.map(({ dto }) => dto);
+    await this.query(ARTICLES, due.length, [siteId, column(articles, (d) => d.articleId), column(articles, (d) => d.articleTitle), column(articles, (d) => d.articleUrl)]);
+    for (const { key, values } of due) this.recent.remember(key, values ?? SOME_VALUES);
   }
 
   /** Upserts the authors of a store, but those this process stored with the same values within a minute. */
   private async storeAuthors(siteId: string, dtos: CreateCommentDto[], storeRawAuthorData: boolean): Promise<void> {
-    const emailHash = new Map(dtos.map((dto) => [dto, dto.author.email ? this.hasher.email(dto.author.email) : null]));
-    const key = (dto: CreateCommentDto) => `${siteId}/author/${dto.author.id}`;
-    const values = (dto: CreateCommentDto) =>
-      JSON.stringify([dto.author.name, emailHash.get(dto), storeRawAuthorData ? dto.author.email : null, dto.author.accountCreatedAt, dto.author.approvedCount]);
-    const due = dtos.filter((dto) => !this.recent.has(key(dto), values(dto)));
+    const rows = dtos.map((dto) => {
+      const emailHash = dto.author.email ? this.hasher.email(dto.author.email) : null;
+      const email = storeRawAuthorData ? dto.author.email : null;
+      const values = JSON.stringify([dto.author.name, emailHash, email, dto.author.accountCreatedAt, dto.author.approvedCount]);
+      return { dto, emailHash, email, key: `${siteId}/author/${dto.author.id}`, values };
+    });
+    const due = rows.filter(({ key, values }) => !this.recent.has(key, values));
     if (due.length === 0) return;
+    const authors = due.map(({ dto }) => dto);
     await this.query(AUTHORS, due.length, [
       siteId,
-      column(due, (d) => d.author.id),
-      column(due, (d) => d.author.name),
-      column(due, (d) => emailHash.get(d)),
-      column(due, (d) => (storeRawAuthorData ? d.author.email : null)),
-      column(due, (d) => d.author.accountCreatedAt),
-      column(due, (d) => d.author.approvedCount),
+      column(authors, (d) => d.author.id),
+      column(authors, (d) => d.author.name),
+      due.map((r) => r.emailHash),
+      due.map((r) => r.email ?? null),
+      column(authors, (d) => d.author.accountCreatedAt),
+      column(authors, (d) => d.author.approvedCount),
     ]);
-    for (const dto of due) this.recent.remember(key(dto), values(dto));
+    for (const { key, values } of due) this.recent.remember(key, values);
   }
 
   /**

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { GroupCommit } from '#app/batching';
 import { PreparedStatement, STATUS_AFTER } from '#app/database';
 import type { AuthorTrust, CommentInput, Verdict } from '#app/moderation-engine';
 import { announcements, COMMENT_EVENTS, postSigned } from '#app/publishing';
-import { GroupCommit } from '#app/batching';
 import { MODERATION_GROUP_MAX, type ModerationCheck } from '#app/queue';
 import { Metrics } from '#app/observability';
 import { applyExternalAnswer, type ExternalAnswer, type ExternallyScoredInput, parseExternalAnswer, SitePolicyService } from '#app/site-policy';
