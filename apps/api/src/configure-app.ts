@@ -127,7 +127,8 @@ export function createApiAdapter(): FastifyAdapter {
     trustProxy: 'loopback',
     genReqId: requestIdOf,
     // Fastify's default of 100 characters is shorter than the external ids the API accepts (200).
-    routerOptions: { maxParamLength: 1024 },
+    // A trailing slash names the same route, as clients written against most HTTP servers expect.
+    routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: true },
     frameworkErrors: refuseBadPath,
   });
 }

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { Environment } from '#app/config';
-import { prepareProcess, shutdownOnSignals } from '#app/observability';
+import { listenOn, prepareProcess, shutdownOnSignals } from '#app/observability';
 import { AppModule } from './app.module.js';
 import { API_APP_OPTIONS, configureApp, createApiAdapter } from './configure-app.js';
 
@@ -14,5 +14,5 @@ app.useLogger(logger);
 configureApp(app);
 const env = app.get(Environment);
 shutdownOnSignals(app, { logger, graceSeconds: env.SHUTDOWN_GRACE_SECONDS });
-await app.listen(env.PORT, '0.0.0.0');
-logger.log(`API listening on port ${env.PORT}`);
+const address = await listenOn(app, env.PORT, env.HOST);
+logger.log(`API listening on ${address} port ${env.PORT}`);

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { Environment } from '#app/config';
-import { prepareProcess, shutdownOnSignals } from '#app/observability';
+import { listenOn, prepareProcess, shutdownOnSignals } from '#app/observability';
 import { drainWorkers } from './drain.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -14,5 +14,5 @@ const logger = app.get(Logger);
 app.useLogger(logger);
 const env = app.get(Environment);
 shutdownOnSignals(app, { logger, graceSeconds: env.SHUTDOWN_GRACE_SECONDS, drain: () => drainWorkers(app) });
-await app.listen(env.WORKER_PORT, '0.0.0.0');
-logger.log(`worker running; health on port ${env.WORKER_PORT}`);
+const address = await listenOn(app, env.WORKER_PORT, env.HOST);
+logger.log(`worker running; health on ${address} port ${env.WORKER_PORT}`);

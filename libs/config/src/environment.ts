@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsIP, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
@@ -18,6 +18,13 @@ export class Environment {
   @Min(0)
   @Max(65535)
   PORT = 3000;
+
+  /**
+   * Address the API and the worker listen on. `::` takes IPv6 and IPv4 connections (on a system
+   * without IPv6 the processes fall back to 0.0.0.0); 127.0.0.1 keeps them to this machine.
+   */
+  @IsIP(undefined, { message: 'must be an IP address such as ::, 0.0.0.0 or 127.0.0.1' })
+  HOST = '::';
 
   /** Worker's small HTTP listener (health, metrics). */
   @Transform(toInt)

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { ConfigError, type Environment, loadEnvironment } from '#app/config';
 import { waitForDependencies } from './wait-for-dependencies.js';
 
@@ -24,4 +25,28 @@ export async function prepareProcess(processName: string): Promise<Environment> 
     process.exit(1);
   }
   return env;
+}
+
+/** What listenOn needs of a Nest application. */
+interface Listener {
+  listen(port: number, host: string): Promise<unknown>;
+}
+
+/** Whether this system can listen on IPv6: a throwaway server on a free port tells. */
+function ipv6Available(): Promise<boolean> {
+  return new Promise((answer) => {
+    const probe = createServer();
+    probe.once('error', () => answer(false));
+    probe.listen(0, '::', () => probe.close(() => answer(true)));
+  });
+}
+
+/**
+ * Listens on HOST; `::` (the default) becomes every IPv4 address on a system without IPv6, as
+ * Node's own default does. Answers the address listened on.
+ */
+export async function listenOn(app: Listener, port: number, host: string): Promise<string> {
+  const address = host === '::' && !(await ipv6Available()) ? '0.0.0.0' : host;
+  await app.listen(port, address);
+  return address;
 }

@@ -40,7 +40,7 @@ const SECURITY_HEADERS = {
   'X-Frame-Options': 'DENY',
 };
 
-/** Mounts the console at /console (and /console redirects to /console/), in a scope of its own. */
+/** Mounts the console at /console, in a scope of its own. */
 export function serveConsole(app: NestFastifyApplication): void {
   const root = consoleDirectory();
   void app.getHttpAdapter().getInstance().register(async (scope) => {
@@ -49,6 +49,9 @@ export function serveConsole(app: NestFastifyApplication): void {
       reply.headers(SECURITY_HEADERS);
       done();
     });
-    await scope.register(fastifyStatic, { root, prefix: CONSOLE_PATH, index: 'index.html', redirect: true, maxAge: 0, decorateReply: false });
+    await scope.register(fastifyStatic, { root, prefix: CONSOLE_PATH, maxAge: 0 });
+    // The router ignores trailing slashes, so /console and /console/ both reach this route (the
+    // files' wildcard route never sees the bare prefix); the page's own URLs are absolute.
+    scope.get(CONSOLE_PATH, (_req, reply) => reply.sendFile('index.html'));
   });
 }

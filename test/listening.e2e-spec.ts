@@ -1,0 +1,48 @@
+import { freePort, type RunningProcess, startProcess, stopProcesses, waitFor } from './support/processes.js';
+
+/** Whether a GET of the URL gets any HTTP answer (false when the connection is refused). */
+const answers = (url: string) =>
+  fetch(url).then(
+    () => true,
+    () => false,
+  );
+
+describe('where the processes listen', () => {
+  const running: RunningProcess[] = [];
+  afterAll(() => stopProcesses(running));
+
+  it('by default on IPv6 and IPv4, the API and the worker alike', async () => {
+    const [apiPort, workerPort] = [freePort(), freePort()];
+    const api = startProcess('api', { ...process.env, LOG_LEVEL: 'info', PORT: String(apiPort), QUEUE_PREFIX: 'tk-test-listen' });
+    const worker = startProcess('worker', { ...process.env, LOG_LEVEL: 'info', WORKER_PORT: String(workerPort), QUEUE_PREFIX: 'tk-test-listen' });
+    running.push(api, worker);
+    await waitFor('the API', async () => (await fetch(`http://127.0.0.1:${apiPort}/health/live`)).ok, 30_000);
+    await waitFor('the worker', async () => (await fetch(`http://127.0.0.1:${workerPort}/health/live`)).ok, 30_000);
+    expect(api.output()).toContain(`API listening on :: port ${apiPort}`);
+    expect(worker.output()).toContain(`health on :: port ${workerPort}`);
+    expect((await fetch(`http://[::1]:${apiPort}/health/live`)).status).toBe(200);
+    expect((await fetch(`http://[::1]:${workerPort}/health/live`)).status).toBe(200);
+
+    // A trailing slash names the same route.
+    expect((await fetch(`http://127.0.0.1:${apiPort}/health/live/`)).status).toBe(200);
+    const comment = await fetch(`http://127.0.0.1:${apiPort}/v1/comments/c-1/`);
+    expect(comment.status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${apiPort}/v1/no-such-thing/`)).status).toBe(404);
+  });
+
+  it('HOST=127.0.0.1 keeps the API to this machine over IPv4', async () => {
+    const port = freePort();
+    const api = startProcess('api', { ...process.env, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', QUEUE_PREFIX: 'tk-test-listen' });
+    running.push(api);
+    await waitFor('the API', async () => (await fetch(`http://127.0.0.1:${port}/health/live`)).ok, 30_000);
+    expect(api.output()).toContain(`API listening on 127.0.0.1 port ${port}`);
+    expect(await answers(`http://[::1]:${port}/health/live`)).toBe(false);
+  });
+
+  it('a HOST that is not an address stops the process with a message naming it', async () => {
+    const api = startProcess('api', { ...process.env, PORT: String(freePort()), HOST: 'everywhere' });
+    running.push(api);
+    expect(await api.exited).toBe(1);
+    expect(api.output()).toMatch(/HOST \(invalid\): must be an IP address/);
+  });
+});
