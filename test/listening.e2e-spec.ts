@@ -30,19 +30,19 @@ describe('where the processes listen', () => {
     expect((await fetch(`http://127.0.0.1:${apiPort}/v1/no-such-thing/`)).status).toBe(404);
   });
 
-  it('HOST=127.0.0.1 keeps the API to this machine over IPv4', async () => {
+  it('LISTEN_ADDRESS=127.0.0.1 keeps the API to this machine over IPv4', async () => {
     const port = freePort();
-    const api = startProcess('api', { ...process.env, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', QUEUE_PREFIX: 'tk-test-listen' });
+    const api = startProcess('api', { ...process.env, LOG_LEVEL: 'info', PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', QUEUE_PREFIX: 'tk-test-listen' });
     running.push(api);
     await waitFor('the API', async () => (await fetch(`http://127.0.0.1:${port}/health/live`)).ok, 30_000);
     expect(api.output()).toContain(`API listening on 127.0.0.1 port ${port}`);
     expect(await answers(`http://[::1]:${port}/health/live`)).toBe(false);
   });
 
-  it('a HOST that is not an address stops the process with a message naming it', async () => {
-    const api = startProcess('api', { ...process.env, PORT: String(freePort()), HOST: 'everywhere' });
+  it('a LISTEN_ADDRESS that is not an address stops the process with a message naming it', async () => {
+    const api = startProcess('api', { ...process.env, PORT: String(freePort()), LISTEN_ADDRESS: 'everywhere' });
     running.push(api);
     expect(await api.exited).toBe(1);
-    expect(api.output()).toMatch(/HOST \(invalid\): must be an IP address/);
+    expect(api.output()).toMatch(/LISTEN_ADDRESS \(invalid\): must be an IP address/);
   });
 });

@@ -14,5 +14,5 @@ app.useLogger(logger);
 configureApp(app);
 const env = app.get(Environment);
 shutdownOnSignals(app, { logger, graceSeconds: env.SHUTDOWN_GRACE_SECONDS });
-const address = await listenOn(app, env.PORT, env.HOST);
+const address = await listenOn(app, env.PORT, env.LISTEN_ADDRESS);
 logger.log(`API listening on ${address} port ${env.PORT}`);

@@ -14,5 +14,5 @@ const logger = app.get(Logger);
 app.useLogger(logger);
 const env = app.get(Environment);
 shutdownOnSignals(app, { logger, graceSeconds: env.SHUTDOWN_GRACE_SECONDS, drain: () => drainWorkers(app) });
-const address = await listenOn(app, env.WORKER_PORT, env.HOST);
+const address = await listenOn(app, env.WORKER_PORT, env.LISTEN_ADDRESS);
 logger.log(`worker running; health on ${address} port ${env.WORKER_PORT}`);

@@ -13,8 +13,8 @@ describe('loadEnvironment', () => {
     expect(env.PORT).toBe(8080);
     expect(env.WORKER_PORT).toBe(3001);
     expect(env.QUEUE_PREFIX).toBe('tk');
-    expect(env.HOST).toBe('::');
-    expect(loadEnvironment({ ...valid, HOST: '127.0.0.1' }).HOST).toBe('127.0.0.1');
+    expect(env.LISTEN_ADDRESS).toBe('::');
+    expect(loadEnvironment({ ...valid, LISTEN_ADDRESS: '127.0.0.1' }).LISTEN_ADDRESS).toBe('127.0.0.1');
   });
 
   it('names every missing variable', () => {
@@ -36,6 +36,6 @@ describe('loadEnvironment', () => {
     expect(() => loadEnvironment({ ...valid, REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL \(invalid\): must be a redis/);
     expect(() => loadEnvironment({ ...valid, ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN \(invalid\)/);
     expect(() => loadEnvironment({ ...valid, LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
-    expect(() => loadEnvironment({ ...valid, HOST: 'localhost' })).toThrow(/HOST \(invalid\): must be an IP address/);
+    expect(() => loadEnvironment({ ...valid, LISTEN_ADDRESS: 'localhost' })).toThrow(/LISTEN_ADDRESS \(invalid\): must be an IP address/);
   });
 });

@@ -24,7 +24,7 @@ export class Environment {
    * without IPv6 the processes fall back to 0.0.0.0); 127.0.0.1 keeps them to this machine.
    */
   @IsIP(undefined, { message: 'must be an IP address such as ::, 0.0.0.0 or 127.0.0.1' })
-  HOST = '::';
+  LISTEN_ADDRESS = '::';
 
   /** Worker's small HTTP listener (health, metrics). */
   @Transform(toInt)

@@ -42,7 +42,7 @@ function ipv6Available(): Promise<boolean> {
 }
 
 /**
- * Listens on HOST; `::` (the default) becomes every IPv4 address on a system without IPv6, as
+ * Listens on LISTEN_ADDRESS; `::` (the default) becomes every IPv4 address on a system without IPv6, as
  * Node's own default does. Answers the address listened on.
  */
 export async function listenOn(app: Listener, port: number, host: string): Promise<string> {
