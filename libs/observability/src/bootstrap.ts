@@ -33,7 +33,7 @@ interface Listener {
 }
 
 /** Whether this system can listen on IPv6: a throwaway server on a free port tells. */
-function ipv6Available(): Promise<boolean> {
+export function ipv6Available(): Promise<boolean> {
   return new Promise((answer) => {
     const probe = createServer();
     probe.once('error', () => answer(false));
