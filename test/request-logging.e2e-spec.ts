@@ -19,6 +19,14 @@ async function apiAt(level: string): Promise<{ api: RunningProcess; ids: Record<
   return { api, ids };
 }
 
+/** A valid X-Request-Id is kept, others replaced, a missing one made; the malformed body's too. */
+function expectIds(ids: Record<string, string | null>, level: string): void {
+  expect(ids.kept).toBe(`kept-${level}`);
+  expect(ids.replaced).toMatch(UUID);
+  expect(ids.generated).toMatch(UUID);
+  expect(ids.malformed).toBe(`malformed-${level}`);
+}
+
 const requestLines = (api: RunningProcess) =>
   api
     .output()
@@ -33,10 +41,7 @@ describe('request ids and request logging', () => {
   it('at info: keeps a valid X-Request-Id, else makes one, echoes it, and writes a line per request (no headers, no address)', async () => {
     const { api, ids } = await apiAt('info');
     running.push(api);
-    expect(ids.kept).toBe('kept-info');
-    expect(ids.replaced).toMatch(UUID);
-    expect(ids.generated).toMatch(UUID);
-    expect(ids.malformed).toBe('malformed-info');
+    expectIds(ids, 'info');
     await waitFor('the request lines', async () => requestLines(api).length >= 3);
     const lines = requestLines(api);
     expect(lines.map(({ req, res }) => ({ req, res }))).toEqual([
@@ -50,10 +55,7 @@ describe('request ids and request logging', () => {
   it('at warn: the same ids, and no request lines', async () => {
     const { api, ids } = await apiAt('warn');
     running.push(api);
-    expect(ids.kept).toBe('kept-warn');
-    expect(ids.replaced).toMatch(UUID);
-    expect(ids.generated).toMatch(UUID);
-    expect(ids.malformed).toBe('malformed-warn');
+    expectIds(ids, 'warn');
     api.child.kill('SIGTERM');
     await api.exited;
     expect(requestLines(api)).toEqual([]);

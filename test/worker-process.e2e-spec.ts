@@ -94,24 +94,39 @@ describe('a moderation job that fails every attempt', () => {
     process.env = saved;
   });
 
+  // A policy stored past the API's validation makes the engine refuse to build: every check of the site fails.
+  const breakPolicy = (siteId: string) =>
+    stack.db.query(`INSERT INTO site_policies (site_id, version, policy, changed_by) VALUES ($1, 1, '{"mode": 5}', 'test')`, [siteId]);
+  const mendPolicy = (siteId: string) => stack.db.query(`UPDATE site_policies SET policy = '{}' WHERE site_id = $1`, [siteId]);
+  const moderationQueue = () =>
+    new Queue<ModerateJob>(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
+  /** Posts a comment; answers its id. */
+  const post = async (site: { apiKey: string }): Promise<string> =>
+    (await request(stack.http).post('/v1/comments').set('Authorization', `Bearer ${site.apiKey}`).send(commentPayload()).expect(202)).body.id;
+  /** Posts a comment while the queue is paused and removes its own job, so only the test's jobs check it. */
+  const postWithoutJob = async (queue: Queue, site: { apiKey: string }): Promise<string> => {
+    const id = await post(site);
+    await queue.remove(id);
+    return id;
+  };
+
   it('leaves its comment pending and the job visible as failed, and a retry after the fault decides it', async () => {
     const site = await createSite(stack);
-    // A policy stored past the API's validation makes the engine refuse to build: every attempt fails.
-    await stack.db.query(`INSERT INTO site_policies (site_id, version, policy, changed_by) VALUES ($1, 1, '{"mode": 5}', 'test')`, [site.id]);
-    const accepted = await request(stack.http).post('/v1/comments').set('Authorization', `Bearer ${site.apiKey}`).send(commentPayload()).expect(202);
-    const queue = new Queue(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
+    await breakPolicy(site.id);
+    const commentId = await post(site);
+    const queue = moderationQueue();
     try {
-      await waitFor('the job to fail for good', async () => (await queue.getJobState(accepted.body.id)) === 'failed');
+      await waitFor('the job to fail for good', async () => (await queue.getJobState(commentId)) === 'failed');
       // Read after it failed: a job read earlier may hold the counts of the attempt before.
-      const job = (await queue.getJob(accepted.body.id))!;
+      const job = (await queue.getJob(commentId))!;
       expect(job.attemptsMade).toBe(2);
       expect(job.failedReason).toMatch(/mode/);
-      const stored = await request(stack.http).get(`/v1/comments/${accepted.body.id}`).set('Authorization', `Bearer ${site.apiKey}`).expect(200);
+      const stored = await request(stack.http).get(`/v1/comments/${commentId}`).set('Authorization', `Bearer ${site.apiKey}`).expect(200);
       expect(stored.body).toMatchObject({ status: 'pending', decision: null });
 
-      await stack.db.query(`UPDATE site_policies SET policy = '{}' WHERE site_id = $1`, [site.id]);
+      await mendPolicy(site.id);
       await job.retry();
-      const decided = await waitForDecision(stack, site.apiKey, accepted.body.id);
+      const decided = await waitForDecision(stack, site.apiKey, commentId);
       expect(decided.status).toBe('approved');
     } finally {
       await queue.close();
@@ -121,17 +136,12 @@ describe('a moderation job that fails every attempt', () => {
   it("decides the rest of a group when some comments cannot be checked, and leaves the job failed with only those pending", async () => {
     const good = await createSite(stack, 'Good site');
     const broken = await createSite(stack, 'Broken site');
-    await stack.db.query(`INSERT INTO site_policies (site_id, version, policy, changed_by) VALUES ($1, 1, '{"mode": 5}', 'test')`, [broken.id]);
-    const queue = new Queue<ModerateJob>(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
+    await breakPolicy(broken.id);
+    const queue = moderationQueue();
     try {
-      // Stored while the queue is paused, their own jobs removed: the only job is the group below.
+      // The only job is the group below.
       await queue.pause();
-      const stored = [];
-      for (const site of [broken, good]) {
-        const accepted = await request(stack.http).post('/v1/comments').set('Authorization', `Bearer ${site.apiKey}`).send(commentPayload()).expect(202);
-        await queue.remove(accepted.body.id);
-        stored.push(accepted.body.id as string);
-      }
+      const stored = [await postWithoutJob(queue, broken), await postWithoutJob(queue, good)];
       const [brokenId, goodId] = stored;
       const checks = stored.map((commentId) => ({ commentId, revision: 1 }));
       const options = moderateJobOptions({ attempts: 2, backoffMs: 20 });
@@ -146,7 +156,7 @@ describe('a moderation job that fails every attempt', () => {
       const pending = await request(stack.http).get(`/v1/comments/${brokenId}`).set('Authorization', `Bearer ${broken.apiKey}`).expect(200);
       expect(pending.body).toMatchObject({ status: 'pending', decision: null });
 
-      await stack.db.query(`UPDATE site_policies SET policy = '{}' WHERE site_id = $1`, [broken.id]);
+      await mendPolicy(broken.id);
       await job.retry();
       expect((await waitForDecision(stack, broken.apiKey, brokenId)).status).toBe('approved');
       await waitFor('the retried job to complete', async () => (await queue.getJobState(job.id!)) === 'completed');
@@ -162,16 +172,14 @@ describe('a moderation job that fails every attempt', () => {
   it('checks jobs running at the same time together, failing only the jobs whose own comments could not be checked', async () => {
     const good = await createSite(stack, 'Coalesced good site');
     const broken = await createSite(stack, 'Coalesced broken site');
-    await stack.db.query(`INSERT INTO site_policies (site_id, version, policy, changed_by) VALUES ($1, 1, '{"mode": 5}', 'test')`, [broken.id]);
-    const queue = new Queue<ModerateJob>(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
+    await breakPolicy(broken.id);
+    const queue = moderationQueue();
     try {
       await queue.pause();
       const jobs: { site: { apiKey: string }; commentId: string }[] = [];
       for (let i = 0; i < 16; i++) {
         const site = i % 4 === 3 ? broken : good;
-        const accepted = await request(stack.http).post('/v1/comments').set('Authorization', `Bearer ${site.apiKey}`).send(commentPayload()).expect(202);
-        await queue.remove(accepted.body.id);
-        jobs.push({ site, commentId: accepted.body.id });
+        jobs.push({ site, commentId: await postWithoutJob(queue, site) });
       }
       // One job per comment, all waiting when the worker resumes: up to 16 run at once.
       const options = moderateJobOptions({ attempts: 1, backoffMs: 20 });
