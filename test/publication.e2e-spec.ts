@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import request from 'supertest';
 import { verifyWebhook } from '#app/publishing';
@@ -233,6 +233,14 @@ describe('publishing approved threads', () => {
     await request(stack.http).post(`/v1/sites/${site.id}/deliveries/${dead.id}/replay`).set(bearer(site.apiKey)).expect(200);
     const again = await waitFor('the replay', async () => receiver.received.slice(before).find((r) => r.body.data.article?.id === article));
     expect(again.headers['webhook-id']).toBe(`msg_${dead.id}`);
+  });
+
+  it("answers 404 for the webhook and deliveries of a site that does not exist", async () => {
+    const nowhere = randomUUID();
+    for (const [method, path] of [['get', 'webhook'], ['get', 'deliveries'], ['post', 'deliveries/replay-dead']] as const) {
+      const answer = await request(stack.http)[method](`/v1/sites/${nowhere}/${path}`).set(bearer(ADMIN_TOKEN));
+      expect({ path, status: answer.status, error: answer.body.error }).toEqual({ path, status: 404, error: 'not_found' });
+    }
   });
 
   it('lets a receiver detect a stale version arriving late', async () => {

@@ -66,8 +66,9 @@ export class WebhooksController {
   @Get('deliveries')
   @ApiOperation({ summary: "The site's deliveries, newest first", description: 'Filter by status (pending, delivered, dead, superseded) or article.' })
   @ApiExample(200, 'A page of deliveries', { items: [DELIVERY_EXAMPLE], nextCursor: null })
-  @ApiErrors('validation_failed', 'unauthorized', 'forbidden')
-  deliveries(@Param('siteId', siteId) site: string, @Query() query: DeliveriesQuery) {
+  @ApiErrors('validation_failed', 'unauthorized', 'forbidden', 'not_found')
+  async deliveries(@Param('siteId', siteId) site: string, @Query() query: DeliveriesQuery) {
+    await this.sites.get(site);
     return this.webhooks.deliveries(site, query);
   }
 
@@ -92,8 +93,9 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send every dead-lettered delivery again' })
   @ApiExample(200, 'How many', { replayed: 3 })
-  @ApiErrors('unauthorized', 'forbidden', 'service_unavailable')
-  replayDead(@Param('siteId', siteId) site: string) {
+  @ApiErrors('unauthorized', 'forbidden', 'not_found', 'service_unavailable')
+  async replayDead(@Param('siteId', siteId) site: string) {
+    await this.sites.get(site);
     return this.webhooks.replayDead(site);
   }
 }
