@@ -31,6 +31,7 @@ const DESCRIPTIONS: Partial<Record<ErrorCode, string>> = {
   forbidden: 'The key lacks the scope this endpoint needs',
   not_found: 'No such thing for this site',
   conflict: 'It conflicts with what is stored',
+  account_locked: 'Too many wrong passwords: the account is locked for a while; see Retry-After',
   payload_too_large: 'The request body is larger than MAX_REQUEST_BYTES',
   unsupported_media_type: 'The body is not JSON',
   rate_limited: 'The key made too many requests; see Retry-After',

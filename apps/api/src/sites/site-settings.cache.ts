@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Site } from '#app/database';
 import { ApiError } from '../common/api-error.js';
 
-export type SiteSettings = Pick<Site, 'maxBodyLength' | 'reportThreshold' | 'storeRawAuthorData' | 'rateLimitPerMinute'>;
+export type SiteSettings = Pick<Site, 'maxBodyLength' | 'reportThreshold' | 'storeRawAuthorData'>;
 
 /** How long a process keeps a site's settings; a change reaches every API process within this. */
 const TTL_MS = 5_000;
@@ -34,7 +34,7 @@ export class SiteSettingsCache {
   private async load(siteId: string): Promise<SiteSettings> {
     const site = await this.dataSource.getRepository(Site).findOne({
       where: { id: siteId },
-      select: { maxBodyLength: true, reportThreshold: true, storeRawAuthorData: true, rateLimitPerMinute: true },
+      select: { maxBodyLength: true, reportThreshold: true, storeRawAuthorData: true },
     });
     if (!site) throw ApiError.notFound('Site');
     return site;
