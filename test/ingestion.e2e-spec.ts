@@ -155,6 +155,32 @@ describe('ingestion API', () => {
     expect(invalid.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['author.approvedCount', 'author.email', 'author.ip']);
   });
 
+  it('refuses a timestamp PostgreSQL cannot store, naming the field, without failing the rest of a batch', async () => {
+    const author = (accountCreatedAt: string) => ({ id: unique('a'), name: 'Tim', accountCreatedAt });
+    // Offsets beyond ±15:59, signed or week-date years, days not in the calendar, year 0, and a day
+    // without a time (its instant would depend on the server's time zone).
+    const unstorable = ['2024-03-01T10:00:00+20:00', '-2026-01-01', '2026-W01', '2026-02-30T10:00:00Z', '0000-12-31T23:00:00Z', '2024-03-01'];
+    const batch = await post('/v1/comments/batch', {
+      comments: [commentPayload(), commentPayload({ author: author(unstorable[0]) }), commentPayload({ author: author('2024-03-01T10:00:00.1234567+01:00') })],
+    }).expect(200);
+    expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'invalid', 'accepted']);
+    expect(batch.body.results[1].errors).toEqual([{ field: 'author.accountCreatedAt', problem: expect.stringMatching(/date-time/) }]);
+    // Passed on in UTC, to the microsecond PostgreSQL keeps.
+    const [stored] = await stack.db.query(
+      `SELECT to_char(au.account_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM comments c JOIN authors au ON au.id = c.author_id WHERE c.id = $1`,
+      [batch.body.results[2].id],
+    );
+    expect(stored.at).toBe('2024-03-01T09:00:00.123456');
+
+    for (const value of unstorable) {
+      const single = await post('/v1/comments', commentPayload({ author: author(value) }));
+      expect([value, single.status, single.body.details]).toEqual([value, 400, [{ field: 'author.accountCreatedAt', problem: expect.any(String) }]]);
+      const list = await request(stack.http).get('/v1/comments').query({ since: value }).set(auth(site.apiKey));
+      expect([value, list.status, list.body.details]).toEqual([value, 400, [{ field: 'since', problem: expect.any(String) }]]);
+    }
+    await request(stack.http).get('/v1/comments').query({ since: '2999-01-01T01:00:00+15:59' }).set(auth(site.apiKey)).expect(200);
+  });
+
   it('updates an article and an author when a comment sends new values, and recreates them when they were deleted', async () => {
     const articleId = unique('article');
     const author = { id: unique('a'), name: 'Ann' };
