@@ -231,6 +231,12 @@ describe('ingestion API', () => {
     expect(badQuery.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['limit', 'status']);
     const badCursor = await request(stack.http).get('/v1/comments').query({ cursor: 'garbage' }).set(auth(listSite.apiKey)).expect(400);
     expect(badCursor.body.details).toEqual([{ field: 'cursor', problem: 'is not a cursor this API returned' }]);
+    // Made by hand in the shape of a real one, with times PostgreSQL refuses or the API never writes.
+    for (const time of ['foo 2', '2026-13-01 00:00:00+00', '2026-11-25 10:00:00+16', '2026-11-25T10:00:00Z']) {
+      const cursor = Buffer.from(JSON.stringify([time, '00000000-0000-0000-0000-000000000000'])).toString('base64url');
+      const handMade = await request(stack.http).get('/v1/comments').query({ cursor }).set(auth(listSite.apiKey));
+      expect([time, handMade.status, handMade.body.details]).toEqual([time, 400, [{ field: 'cursor', problem: 'is not a cursor this API returned' }]]);
+    }
   });
 
   describe('API keys', () => {
