@@ -128,6 +128,21 @@ describe('ingestion API', () => {
     await request(stack.http).patch(`/v1/admin/sites/${site.id}`).set(auth(ADMIN_TOKEN)).send({ reportThreshold: 3 }).expect(200);
   });
 
+  it('counts only the reports since a moderator approved the comment towards holding it again', async () => {
+    const own = await createSite(stack, 'Re-reported site');
+    await request(stack.http).patch(`/v1/admin/sites/${own.id}`).set(auth(ADMIN_TOKEN)).send({ reportThreshold: 2 }).expect(200);
+    const created = await post('/v1/comments', commentPayload(), own.apiKey).expect(202);
+    const id = created.body.id;
+    await waitForDecision(stack, own.apiKey, id);
+    const report = (reporterId: string) => post(`/v1/comments/${id}/reports`, { reason: 'abusive', reporterId }, own.apiKey).expect(201);
+
+    await report('r1');
+    expect((await report('r2')).body).toMatchObject({ reportCount: 2, status: 'held' });
+    await request(stack.http).post(`/v1/moderation/comments/${id}/decision`).set(auth(own.apiKey)).send({ action: 'approve' }).expect(200);
+    expect((await report('r3')).body).toMatchObject({ reportCount: 3, status: 'approved' });
+    expect((await report('r4')).body).toMatchObject({ reportCount: 4, status: 'held' });
+  });
+
   it("stores authors' e-mail and IP only as keyed hashes unless the site enables raw storage", async () => {
     const author = { id: unique('a'), name: 'Eve', email: 'Eve@Example.org', ip: '198.51.100.9', userAgent: 'UA/1', accountCreatedAt: '2025-01-02T03:04:05Z', approvedCount: 4 };
     const hashed = await post('/v1/comments', commentPayload({ author })).expect(202);
