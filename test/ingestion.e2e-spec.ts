@@ -128,6 +128,21 @@ describe('ingestion API', () => {
     await request(stack.http).patch(`/v1/admin/sites/${site.id}`).set(auth(ADMIN_TOKEN)).send({ reportThreshold: 3 }).expect(200);
   });
 
+  it('counts only the reports since a moderator approved the comment towards holding it again', async () => {
+    const own = await createSite(stack, 'Re-reported site');
+    await request(stack.http).patch(`/v1/admin/sites/${own.id}`).set(auth(ADMIN_TOKEN)).send({ reportThreshold: 2 }).expect(200);
+    const created = await post('/v1/comments', commentPayload(), own.apiKey).expect(202);
+    const id = created.body.id;
+    await waitForDecision(stack, own.apiKey, id);
+    const report = (reporterId: string) => post(`/v1/comments/${id}/reports`, { reason: 'abusive', reporterId }, own.apiKey).expect(201);
+
+    await report('r1');
+    expect((await report('r2')).body).toMatchObject({ reportCount: 2, status: 'held' });
+    await request(stack.http).post(`/v1/moderation/comments/${id}/decision`).set(auth(own.apiKey)).send({ action: 'approve' }).expect(200);
+    expect((await report('r3')).body).toMatchObject({ reportCount: 3, status: 'approved' });
+    expect((await report('r4')).body).toMatchObject({ reportCount: 4, status: 'held' });
+  });
+
   it("stores authors' e-mail and IP only as keyed hashes unless the site enables raw storage", async () => {
     const author = { id: unique('a'), name: 'Eve', email: 'Eve@Example.org', ip: '198.51.100.9', userAgent: 'UA/1', accountCreatedAt: '2025-01-02T03:04:05Z', approvedCount: 4 };
     const hashed = await post('/v1/comments', commentPayload({ author })).expect(202);
@@ -153,6 +168,32 @@ describe('ingestion API', () => {
 
     const invalid = await post('/v1/comments', commentPayload({ author: { ...author, email: 'nope', ip: '999.1.1.1', approvedCount: -1 } })).expect(400);
     expect(invalid.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['author.approvedCount', 'author.email', 'author.ip']);
+  });
+
+  it('refuses a timestamp PostgreSQL cannot store, naming the field, without failing the rest of a batch', async () => {
+    const author = (accountCreatedAt: string) => ({ id: unique('a'), name: 'Tim', accountCreatedAt });
+    // Offsets beyond ±15:59, signed or week-date years, days not in the calendar, year 0, and a day
+    // without a time (its instant would depend on the server's time zone).
+    const unstorable = ['2024-03-01T10:00:00+20:00', '-2026-01-01', '2026-W01', '2026-02-30T10:00:00Z', '0000-12-31T23:00:00Z', '2024-03-01'];
+    const batch = await post('/v1/comments/batch', {
+      comments: [commentPayload(), commentPayload({ author: author(unstorable[0]) }), commentPayload({ author: author('2024-03-01T10:00:00.1234567+01:00') })],
+    }).expect(200);
+    expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'invalid', 'accepted']);
+    expect(batch.body.results[1].errors).toEqual([{ field: 'author.accountCreatedAt', problem: expect.stringMatching(/date-time/) }]);
+    // Passed on in UTC, to the microsecond PostgreSQL keeps.
+    const [stored] = await stack.db.query(
+      `SELECT to_char(au.account_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM comments c JOIN authors au ON au.id = c.author_id WHERE c.id = $1`,
+      [batch.body.results[2].id],
+    );
+    expect(stored.at).toBe('2024-03-01T09:00:00.123456');
+
+    for (const value of unstorable) {
+      const single = await post('/v1/comments', commentPayload({ author: author(value) }));
+      expect([value, single.status, single.body.details]).toEqual([value, 400, [{ field: 'author.accountCreatedAt', problem: expect.any(String) }]]);
+      const list = await request(stack.http).get('/v1/comments').query({ since: value }).set(auth(site.apiKey));
+      expect([value, list.status, list.body.details]).toEqual([value, 400, [{ field: 'since', problem: expect.any(String) }]]);
+    }
+    await request(stack.http).get('/v1/comments').query({ since: '2999-01-01T01:00:00+15:59' }).set(auth(site.apiKey)).expect(200);
   });
 
   it('updates an article and an author when a comment sends new values, and recreates them when they were deleted', async () => {
@@ -205,6 +246,12 @@ describe('ingestion API', () => {
     expect(badQuery.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['limit', 'status']);
     const badCursor = await request(stack.http).get('/v1/comments').query({ cursor: 'garbage' }).set(auth(listSite.apiKey)).expect(400);
     expect(badCursor.body.details).toEqual([{ field: 'cursor', problem: 'is not a cursor this API returned' }]);
+    // Made by hand in the shape of a real one, with times PostgreSQL refuses or the API never writes.
+    for (const time of ['foo 2', '2026-13-01 00:00:00+00', '2026-11-25 10:00:00+16', '2026-11-25T10:00:00Z']) {
+      const cursor = Buffer.from(JSON.stringify([time, '00000000-0000-0000-0000-000000000000'])).toString('base64url');
+      const handMade = await request(stack.http).get('/v1/comments').query({ cursor }).set(auth(listSite.apiKey));
+      expect([time, handMade.status, handMade.body.details]).toEqual([time, 400, [{ field: 'cursor', problem: 'is not a cursor this API returned' }]]);
+    }
   });
 
   describe('API keys', () => {

@@ -139,6 +139,12 @@ describe('moderator review API', () => {
       const byScore = await ann.agent.get('/v1/moderation/queue').query({ status: 'held', sort: 'score', limit: 1 }).expect(200);
       expect(byScore.body.nextCursor).toEqual(expect.any(String));
       await ann.agent.get('/v1/moderation/queue').query({ status: 'held', sort: 'score', cursor: byScore.body.nextCursor }).expect(200);
+      // Hand-made cursors with keys the API never writes: a 400, never a database error.
+      const handMade = (key: string) => Buffer.from(JSON.stringify([key, '00000000-0000-0000-0000-000000000000'])).toString('base64url');
+      for (const [sort, key] of [['score', '0b1'], ['score', '0x10'], ['score', '1e-400'], ['score', ' 1'], ['oldest', 'foo 2'], ['newest', '2026-02-30 00:00:00+00']]) {
+        const refused = await ann.agent.get('/v1/moderation/queue').query({ status: 'held', sort, cursor: handMade(key) });
+        expect([key, refused.status, refused.body.details]).toEqual([key, 400, [{ field: 'cursor', problem: 'is not a cursor this API returned' }]]);
+      }
       const bad = await ann.agent.get('/v1/moderation/queue').query({ status: 'spam', sort: 'loud' }).expect(400);
       expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['sort', 'status']);
     });
@@ -278,6 +284,15 @@ describe('moderator review API', () => {
       const mine = await ann.agent.get('/v1/moderation/audit').query({ actor: `moderator:${ann.id}` }).expect(200);
       expect(mine.body.items.length).toBeGreaterThan(0);
       expect(mine.body.items.every((e: { actor: string }) => e.actor === `moderator:${ann.id}`)).toBe(true);
+    });
+
+    it('refuses an audit log cursor the API never returned', async () => {
+      // Past bigint, signed or not plain decimal: a 400, never a database error.
+      for (const cursor of ['99999999999999999999', '9223372036854775808', '-1', '1e3', '0x10']) {
+        const refused = await ann.agent.get('/v1/moderation/audit').query({ cursor });
+        expect([cursor, refused.status, refused.body.details]).toEqual([cursor, 400, [{ field: 'cursor', problem: 'is not a cursor this API returned' }]]);
+      }
+      await ann.agent.get('/v1/moderation/audit').query({ cursor: '9223372036854775807' }).expect(200);
     });
   });
 });

@@ -41,6 +41,18 @@ describe('per-site moderation policy', () => {
     expect(history.body.map((v: { version: number }) => v.version)).toEqual([2, 1]);
   });
 
+  it('refuses a PUT without a policy object, keeping the policy in force', async () => {
+    const own = await createSite(stack, 'No body site');
+    const put = () => request(stack.http).put(`/v1/sites/${own.id}/policy`).set(auth(own.apiKey));
+    await put().send({ maxLength: 3000 }).expect(200);
+    for (const refused of [await put(), await put().set('Content-Type', 'application/json').send('null')]) {
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: 'validation_failed', message: expect.stringMatching(/policy object/), details: [{ field: '(root)', problem: 'must be an object' }] });
+    }
+    const current = await request(stack.http).get(`/v1/sites/${own.id}/policy`).set(auth(own.apiKey)).expect(200);
+    expect(current.body).toMatchObject({ version: 1, policy: { maxLength: 3000 } });
+  });
+
   it('is reached only with the admin token or the site key with the admin scope', async () => {
     const other = await createSite(stack, 'Other');
     await request(stack.http).get(`/v1/sites/${site.id}/policy`).set(auth(other.apiKey)).expect(404);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ApiError } from '../common/api-error.js';
+import { invalidCursor, isBigintId } from '../common/cursor.js';
 
 export interface AuditRecord {
   siteId: string | null;
@@ -70,7 +70,7 @@ export class AuditService {
     }
     if (filters.actor) add((n) => `actor = $${n}`, filters.actor);
     if (filters.cursor) {
-      if (!/^\d+$/.test(filters.cursor)) throw ApiError.invalid('cursor', 'is not a cursor this API returned');
+      if (!isBigintId(filters.cursor)) throw invalidCursor();
       add((n) => `id < $${n}`, filters.cursor);
     }
     params.push(limit + 1);

@@ -9,7 +9,6 @@ import {
   IsIn,
   IsInt,
   IsIP,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -23,6 +22,7 @@ import { COMMENT_STATUSES, type CommentStatus, type DecidedBy, type DecisionActi
 import type { Reason } from '#app/moderation-engine';
 import { IsStorableText, TextField } from '../common/text.js';
 import { PageLimitField } from '../common/cursor.js';
+import { TimestampField } from '../common/timestamp.js';
 
 /** Ids the site uses for its own things: printable, bounded, never empty. */
 const EXTERNAL_ID_MAX = 200;
@@ -58,12 +58,7 @@ export class CommentAuthorDto {
   @TextField({ max: 1000, optional: true, example: 'Mozilla/5.0' })
   userAgent?: string;
 
-  @ApiPropertyOptional({ description: "When the author's account was made on the site (ISO 8601)", example: '2024-03-01T10:00:00Z' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: '$property must be an ISO 8601 date-time' })
-  @IsStorableText()
-  @MaxLength(100)
-  @IsString()
+  @TimestampField({ description: "When the author's account was made on the site (ISO 8601 with a UTC offset)", example: '2024-03-01T10:00:00Z' })
   accountCreatedAt?: string;
 
   @ApiPropertyOptional({ description: "Comments of this author the site itself approved before", minimum: 0, example: 12 })
@@ -144,12 +139,7 @@ export class ListCommentsQuery {
   @IsIn(COMMENT_STATUSES, { message: `$property must be one of ${COMMENT_STATUSES.join(', ')}` })
   status?: CommentStatus;
 
-  @ApiPropertyOptional({ description: 'Only comments created at or after this time (ISO 8601)', example: '2026-11-01T00:00:00Z' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: '$property must be an ISO 8601 date-time' })
-  @IsStorableText()
-  @MaxLength(100)
-  @IsString()
+  @TimestampField({ description: 'Only comments created at or after this time (ISO 8601 with a UTC offset)', example: '2026-11-01T00:00:00Z' })
   since?: string;
 
   @TextField({ max: 200, optional: true, description: '`nextCursor` of the previous page' })

@@ -118,8 +118,9 @@ export class CommentsService {
   }
 
   /**
-   * Records one reader's report. When the distinct reports reach the site's threshold, an approved
-   * comment goes back to review (held), with the reports as the reason.
+   * Records one reader's report. When the distinct reports since a moderator last decided on it
+   * reach the site's threshold, an approved comment goes back to review (held), with the reports
+   * as the reason.
    */
   async report(siteId: string, id: string, dto: ReportCommentDto): Promise<{ id: string; commentId: string; reportCount: number; status: CommentStatus }> {
     const { reportThreshold } = await this.settings.get(siteId);
@@ -138,13 +139,14 @@ export class CommentsService {
           { field: 'reporterId', problem: 'has already reported this comment' },
         ]);
       }
-      const [{ report_count: reportCount }] = await updateRows<{ report_count: number }>(
+      const [{ report_count: reportCount, reports_reviewed: reviewed }] = await updateRows<{ report_count: number; reports_reviewed: number }>(
         tx,
-        `UPDATE comments SET report_count = report_count + 1 WHERE id = $1 RETURNING report_count`,
+        `UPDATE comments SET report_count = report_count + 1 WHERE id = $1 RETURNING report_count, reports_reviewed`,
         [id],
       );
       let status = current.status;
-      if (reportCount >= reportThreshold && status === 'approved') {
+      // Reports a moderator has seen and approved over count no more: only new ones hold it again.
+      if (reportCount - reviewed >= reportThreshold && status === 'approved') {
         await this.holdForReports(tx, id, current.revision, reportCount);
         status = 'held';
       }

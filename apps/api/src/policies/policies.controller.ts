@@ -46,6 +46,10 @@ export class PoliciesController {
   @ApiErrors('validation_failed', 'unauthorized', 'forbidden', 'not_found')
   async put(@Param('siteId', siteId) site: string, @Body() body: unknown, @Actor() actor: string): Promise<PolicyView> {
     await this.sites.get(site);
+    // No body (or JSON null) is not a policy: replacing the one in force takes one, if only `{}`.
+    if (body === undefined || body === null) {
+      throw new ApiError('validation_failed', 'Invalid policy: send a policy object as the request body', [{ field: '(root)', problem: 'must be an object' }]);
+    }
     return this.policies.save(site, body, actor).catch((error) => invalid(error));
   }
 
