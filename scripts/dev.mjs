@@ -8,8 +8,8 @@
 // end-to-end test. Whatever this run started is stopped when it ends, however it ends.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -163,6 +163,26 @@ function portOpen(port) {
   });
 }
 
+/** Null when a server could listen on `port` the way the API does (every address), else the error code. */
+function portProblem(port) {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', (error) => done(error.code));
+    server.listen(port, () => server.close(() => done(null)));
+  });
+}
+
+/** `ports`: variable name → port. Checked before spawning, so a foreign server is never mistaken for ours. */
+async function checkPortsFree(ports) {
+  for (const [name, port] of Object.entries(ports)) {
+    const same = Object.keys(ports).find((other) => other !== name && ports[other] === port);
+    if (same) fail(`${name} and ${same} are both ${port}: give them different ports`);
+    const problem = await portProblem(port);
+    if (problem === 'EADDRINUSE') fail(`port ${port} (${name}) is in use by another program: stop it, or choose a free port, e.g. ${name}=${port + 10} npm start`);
+    if (problem) fail(`cannot listen on port ${port} (${name}): ${problem}; set ${name} to another port`);
+  }
+}
+
 async function waitForPort(port, what, seconds) {
   log(`waiting for ${what} on port ${port}…`);
   for (let i = 0; i < seconds * 10; i++) {
@@ -201,12 +221,28 @@ function localSecrets() {
   return secrets;
 }
 
+/** The server on PG_PORT is the one running from dataDir: its postmaster.pid names the port (4th line). */
+function ownPostgresRunning(dataDir) {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  return Number(port) === PG_PORT && alive(Number(pid));
+}
+
 async function provisionPostgres(secrets, databases) {
   const dataDir = join(localDir, 'postgres');
   const socketDir = join(localDir, 'postgres-socket');
   const pgCtl = pgTool('pg_ctl');
   if (await portOpen(PG_PORT)) {
-    log(`reusing the PostgreSQL already listening on 127.0.0.1:${PG_PORT}`);
+    if (!ownPostgresRunning(dataDir)) {
+      fail(
+        `127.0.0.1:${PG_PORT} is in use, but not by this checkout's PostgreSQL (${dataDir}): set TK_LOCAL_PG_PORT to a free port ` +
+          `(e.g. TK_LOCAL_PG_PORT=${PG_PORT + 10}), or DATABASE_URL to use that server`,
+      );
+    }
+    // Another run may be using it, so this one leaves it running.
+    const [cmd, args] = asPostgres(pgCtl, ['-D', dataDir, 'stop']);
+    log(`reusing the PostgreSQL already running from ${dataDir} on 127.0.0.1:${PG_PORT}, left running (stop it: ${cmd} ${args.join(' ')})`);
   } else {
     mkdirSync(socketDir, { recursive: true });
     if (isRoot) run('chown', ['postgres:postgres', socketDir]);
@@ -254,7 +290,17 @@ async function provisionRedis(secrets) {
   const dataDir = join(localDir, 'redis');
   mkdirSync(dataDir, { recursive: true });
   if (await portOpen(REDIS_PORT)) {
-    log(`reusing the Redis already listening on 127.0.0.1:${REDIS_PORT}`);
+    // Ours when it takes our password and keeps its data in our folder.
+    const cli = ['-h', '127.0.0.1', '-p', String(REDIS_PORT), '-a', secrets.redisPassword, '--no-auth-warning'];
+    const dir = capture('redis-cli', [...cli, 'CONFIG', 'GET', 'dir'], { timeout: 5000 });
+    if (dir.out.split('\n')[1] !== realpathSync(dataDir)) {
+      fail(
+        `127.0.0.1:${REDIS_PORT} is in use, but not by this checkout's Redis (${dataDir}): set TK_LOCAL_REDIS_PORT to a free port ` +
+          `(e.g. TK_LOCAL_REDIS_PORT=${REDIS_PORT + 10}), or REDIS_URL to use that server`,
+      );
+    }
+    // Another run may be using it, so this one leaves it running.
+    log(`reusing the Redis already running from ${dataDir} on 127.0.0.1:${REDIS_PORT}, left running (stop it: kill $(cat ${join(dataDir, 'redis.pid')}))`);
   } else {
     log(`starting Redis on 127.0.0.1:${REDIS_PORT}…`);
     const pidFile = join(dataDir, 'redis.pid');
@@ -309,6 +355,8 @@ async function start() {
     WORKER_PORT: Number(process.env.WORKER_PORT ?? 3001),
     DEMO_SITE_PORT: Number(process.env.DEMO_SITE_PORT ?? 3002),
   };
+  // Now for a quick answer, and again before spawning: setup can take minutes.
+  await checkPortsFree(ports);
   ensureDependencies();
   const { env } = await environment({ database: 'threadkeeper', redisDb: 0 });
   // The demo article site listens on localhost: let webhooks reach it (never do this in production).
@@ -316,6 +364,7 @@ async function start() {
   build();
   log('migrating the database…');
   run('node', ['dist/libs/database/src/migrate.js'], { env });
+  await checkPortsFree(ports);
   startChild('the API', ['dist/apps/api/src/main.js'], env);
   startChild('the worker', ['dist/apps/worker/src/main.js'], env);
   await waitForPort(ports.PORT, 'the API', 60);
