@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const localDir = join(root, '.local');
@@ -229,6 +229,22 @@ function ownPostgresRunning(dataDir) {
   return Number(port) === PG_PORT && alive(Number(pid));
 }
 
+/**
+ * As root the server runs as the postgres user, which must be able to enter every folder above
+ * .local/: a checkout under /root (mode 0700) otherwise fails in initdb with only "Permission denied".
+ */
+function checkPostgresUserCanReach(dir) {
+  const canEnter = (folder) => capture('runuser', ['-u', 'postgres', '--', 'test', '-x', folder]).ok;
+  if (canEnter(dir)) return;
+  const above = [];
+  for (let folder = dir; folder !== dirname(folder); folder = dirname(folder)) above.unshift(folder);
+  const closed = above.find((folder) => !canEnter(folder)) ?? dir;
+  fail(
+    `the postgres user (PostgreSQL will not run as root) cannot enter ${closed}, so cannot reach ${dir}: ` +
+      'move the checkout to a folder other users may enter (e.g. /srv/threadkeeper), or set DATABASE_URL to a PostgreSQL of your own',
+  );
+}
+
 async function provisionPostgres(secrets, databases) {
   const dataDir = join(localDir, 'postgres');
   const socketDir = join(localDir, 'postgres-socket');
@@ -245,7 +261,10 @@ async function provisionPostgres(secrets, databases) {
     log(`reusing the PostgreSQL already running from ${dataDir} on 127.0.0.1:${PG_PORT}, left running (stop it: ${cmd} ${args.join(' ')})`);
   } else {
     mkdirSync(socketDir, { recursive: true });
-    if (isRoot) run('chown', ['postgres:postgres', socketDir]);
+    if (isRoot) {
+      checkPostgresUserCanReach(localDir);
+      run('chown', ['postgres:postgres', socketDir]);
+    }
     startPostgres(secrets, dataDir, socketDir, pgCtl);
   }
   const env = { ...process.env, PGPASSWORD: secrets.postgresPassword };
