@@ -348,16 +348,19 @@ function stopRedis(pidFile) {
   if (alive(pid)) log(`Redis (pid ${pid}) did not stop within 30s; stop it with kill ${pid}`);
 }
 
-/** `local.database`: the database provisioned here (only that one is ever reset). */
+/** `local`: the database and whether Redis are the ones provisioned here (only those are ever reset). */
 async function environment({ database, redisDb }) {
   const secrets = localSecrets();
   const env = { ...process.env };
-  const local = { database: null };
+  const local = { database: null, redis: false };
   if (!env.DATABASE_URL) {
     env.DATABASE_URL = (await provisionPostgres(secrets, [database]))(database);
     local.database = database;
   }
-  if (!env.REDIS_URL) env.REDIS_URL = (await provisionRedis(secrets))(redisDb);
+  if (!env.REDIS_URL) {
+    env.REDIS_URL = (await provisionRedis(secrets))(redisDb);
+    local.redis = true;
+  }
   env.ADMIN_TOKEN ??= secrets.adminToken;
   env.PII_HASH_KEY ??= secrets.piiHashKey;
   return { env, local };
@@ -451,12 +454,18 @@ async function test() {
   build();
   log('type-checking the tests…');
   run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+  // Only what this script provisioned is wiped; a DATABASE_URL / REDIS_URL you pass in is used as it is.
   if (local.database) {
-    // Only a database this script made is wiped; a DATABASE_URL you pass in is only migrated.
     log(`resetting the test database ${local.database}…`);
     run('psql', ['-q', env.DATABASE_URL, '-c', 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;'], {
       env: { ...env, PGOPTIONS: '--client-min-messages=warning' },
     });
+  }
+  if (local.redis) {
+    // Jobs of earlier runs, under their random prefixes, would otherwise pile up (no eviction, AOF).
+    log('emptying the test Redis database (1)…');
+    const flushed = capture('redis-cli', ['-u', env.REDIS_URL, '--no-auth-warning', 'FLUSHDB']);
+    if (flushed.out !== 'OK') fail(`could not empty the test Redis database: ${flushed.out}`);
   }
   run('node', ['dist/libs/database/src/migrate.js'], { env });
   const jest = startChild(
