@@ -120,8 +120,9 @@ function ensureDependencies() {
 }
 
 let aptUpdated = false;
-function aptInstall(pkg) {
-  if (!isRoot) fail(`${pkg} is not installed and this is not root: install the Debian package "${pkg}" or set the URL variable`);
+/** `instead`: what a user who cannot install packages can do instead. */
+function aptInstall(pkg, instead) {
+  if (!isRoot) fail(`${pkg} is not installed and only root can install it: run \`sudo apt-get install ${pkg}\`, or ${instead}`);
   if (!aptUpdated) {
     log('apt-get update…');
     run('apt-get', ['update', '-q'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
@@ -148,7 +149,7 @@ function postgresBinDir() {
 function pgTool(name) {
   let dir = postgresBinDir();
   if (dir === undefined) {
-    aptInstall('postgresql');
+    aptInstall('postgresql', 'set DATABASE_URL to a PostgreSQL of your own');
     dir = postgresBinDir();
     if (dir === undefined) fail('PostgreSQL was installed but pg_ctl / initdb are not to be found');
   }
@@ -183,7 +184,8 @@ async function checkPortsFree(ports) {
   }
 }
 
-async function waitForPort(port, what, seconds) {
+/** `where`: what to read when it does not come up. */
+async function waitForPort(port, what, seconds, where) {
   log(`waiting for ${what} on port ${port}…`);
   for (let i = 0; i < seconds * 10; i++) {
     // A child that exits while we wait has begun the shutdown: let it finish.
@@ -191,7 +193,7 @@ async function waitForPort(port, what, seconds) {
     if (await portOpen(port)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  fail(`${what} did not open port ${port} within ${seconds}s`);
+  fail(`${what} did not open port ${port} within ${seconds}s${where ? ` (see ${where})` : ''}`);
 }
 
 /** Whether a process exists (EPERM: it does, under another user). */
@@ -305,9 +307,10 @@ function startPostgres(secrets, dataDir, socketDir, pgCtl) {
 }
 
 async function provisionRedis(secrets) {
-  if (!which('redis-server')) aptInstall('redis-server');
+  if (!which('redis-server')) aptInstall('redis-server', 'set REDIS_URL to a Redis of your own');
   const dataDir = join(localDir, 'redis');
   mkdirSync(dataDir, { recursive: true });
+  const redisLog = join(dataDir, 'redis.log');
   if (await portOpen(REDIS_PORT)) {
     // Ours when it takes our password and keeps its data in our folder.
     const cli = ['-h', '127.0.0.1', '-p', String(REDIS_PORT), '-a', secrets.redisPassword, '--no-auth-warning'];
@@ -329,10 +332,10 @@ async function provisionRedis(secrets) {
     // noeviction + AOF: BullMQ must never lose a job to memory pressure or a restart.
     run('redis-server', [
       '--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--dir', dataDir, '--daemonize', 'yes',
-      '--pidfile', pidFile, '--logfile', join(dataDir, 'redis.log'), '--appendonly', 'yes',
+      '--pidfile', pidFile, '--logfile', redisLog, '--appendonly', 'yes',
       '--maxmemory-policy', 'noeviction', '--requirepass', secrets.redisPassword, '--save', '',
     ]);
-    await waitForPort(REDIS_PORT, 'Redis', 30);
+    await waitForPort(REDIS_PORT, 'Redis', 30, redisLog);
   }
   return (db) => `redis://:${secrets.redisPassword}@127.0.0.1:${REDIS_PORT}/${db}`;
 }
@@ -393,6 +396,8 @@ async function start() {
   const base = `http://localhost:${ports.PORT}`;
   const demo = await startDemo(env, base, ports.DEMO_SITE_PORT);
   const workerBase = `http://localhost:${ports.WORKER_PORT}`;
+  // The demo setup made the slug `demo`, and the data outlives a run: a fresh slug each time.
+  const slug = `my-site-${randomBytes(3).toString('hex')}`;
   process.stdout.write(
     [
       '',
@@ -409,7 +414,7 @@ async function start() {
       `  Redis           ${env.REDIS_URL.replace(/\/\/:?[^@]*@/, '//***@')}`,
       '',
       `Try: curl -s -X POST ${base}/v1/admin/sites -H "Authorization: Bearer ${env.ADMIN_TOKEN}" \\`,
-      `       -H 'Content-Type: application/json' -d '{"name":"Demo","slug":"demo"}'`,
+      `       -H 'Content-Type: application/json' -d '{"name":"My site","slug":"${slug}"}'`,
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),
@@ -441,8 +446,10 @@ async function startDemo(env, base, demoPort) {
 
 /** The console's browser tests drive Debian's Chromium (browser downloads are not possible here). */
 function ensureChromium() {
-  if (process.env.CHROMIUM_PATH ? existsSync(process.env.CHROMIUM_PATH) : existsSync('/usr/bin/chromium')) return;
-  aptInstall('chromium');
+  const path = process.env.CHROMIUM_PATH;
+  if (path && !existsSync(path)) fail(`CHROMIUM_PATH is ${path}, which does not exist: point it at a Chromium binary, or unset it to use Debian's /usr/bin/chromium`);
+  if (path || existsSync('/usr/bin/chromium')) return;
+  aptInstall('chromium', 'set CHROMIUM_PATH to a Chromium binary');
 }
 
 async function test() {
