@@ -311,9 +311,9 @@ async function provisionRedis(secrets) {
   const dataDir = join(localDir, 'redis');
   mkdirSync(dataDir, { recursive: true });
   const redisLog = join(dataDir, 'redis.log');
+  const cli = ['-h', '127.0.0.1', '-p', String(REDIS_PORT), '-a', secrets.redisPassword, '--no-auth-warning'];
   if (await portOpen(REDIS_PORT)) {
     // Ours when it takes our password and keeps its data in our folder.
-    const cli = ['-h', '127.0.0.1', '-p', String(REDIS_PORT), '-a', secrets.redisPassword, '--no-auth-warning'];
     const dir = capture('redis-cli', [...cli, 'CONFIG', 'GET', 'dir'], { timeout: 5000 });
     if (dir.out.split('\n')[1] !== realpathSync(dataDir)) {
       fail(
@@ -337,7 +337,7 @@ async function provisionRedis(secrets) {
     ]);
     await waitForPort(REDIS_PORT, 'Redis', 30, redisLog);
   }
-  return (db) => `redis://:${secrets.redisPassword}@127.0.0.1:${REDIS_PORT}/${db}`;
+  return { url: (db) => `redis://:${secrets.redisPassword}@127.0.0.1:${REDIS_PORT}/${db}`, cli };
 }
 
 /** SIGTERM makes Redis shut down cleanly (AOF flushed); by pid, so it works before Redis accepts connections. */
@@ -351,18 +351,19 @@ function stopRedis(pidFile) {
   if (alive(pid)) log(`Redis (pid ${pid}) did not stop within 30s; stop it with kill ${pid}`);
 }
 
-/** `local`: the database and whether Redis are the ones provisioned here (only those are ever reset). */
+/** `local`: the database, and redis-cli's arguments for the Redis database, provisioned here (only those are ever reset). */
 async function environment({ database, redisDb }) {
   const secrets = localSecrets();
   const env = { ...process.env };
-  const local = { database: null, redis: false };
+  const local = { database: null, redisCli: null };
   if (!env.DATABASE_URL) {
     env.DATABASE_URL = (await provisionPostgres(secrets, [database]))(database);
     local.database = database;
   }
   if (!env.REDIS_URL) {
-    env.REDIS_URL = (await provisionRedis(secrets))(redisDb);
-    local.redis = true;
+    const redis = await provisionRedis(secrets);
+    env.REDIS_URL = redis.url(redisDb);
+    local.redisCli = [...redis.cli, '-n', String(redisDb)];
   }
   env.ADMIN_TOKEN ??= secrets.adminToken;
   env.PII_HASH_KEY ??= secrets.piiHashKey;
@@ -468,10 +469,10 @@ async function test() {
       env: { ...env, PGOPTIONS: '--client-min-messages=warning' },
     });
   }
-  if (local.redis) {
+  if (local.redisCli) {
     // Jobs of earlier runs, under their random prefixes, would otherwise pile up (no eviction, AOF).
     log('emptying the test Redis database (1)…');
-    const flushed = capture('redis-cli', ['-u', env.REDIS_URL, '--no-auth-warning', 'FLUSHDB']);
+    const flushed = capture('redis-cli', [...local.redisCli, 'FLUSHDB']);
     if (flushed.out !== 'OK') fail(`could not empty the test Redis database: ${flushed.out}`);
   }
   run('node', ['dist/libs/database/src/migrate.js'], { env });
