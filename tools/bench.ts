@@ -6,7 +6,7 @@
  * inserts and single-row commits, BullMQ no-op jobs, a bare node:http server), so runs on noisy
  * or different machines compare as ratios.
  *
- *   npm run bench            # after `npm start` has provisioned, or with DATABASE_URL / REDIS_URL set
+ *   npm run bench            # while `npm start` runs in another terminal, or with DATABASE_URL / REDIS_URL set
  *
  * It provisions nothing. It needs DATABASE_URL, REDIS_URL, ADMIN_TOKEN and PII_HASH_KEY (when
  * unset, they are read from .local/secrets.json the way `npm start` writes them), creates its own
