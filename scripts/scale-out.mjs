@@ -8,7 +8,8 @@
  *   node scripts/scale-out.mjs --apis 3 --workers 4 --api-port 4000 --worker-port 4100
  *
  * Environment: DATABASE_URL, REDIS_URL, ADMIN_TOKEN, PII_HASH_KEY as for `npm run start:api`
- * (when unset, the local servers `npm start` provisioned, from .local/secrets.json), and any other
+ * (when unset, the local servers of an `npm start` running in another terminal: .local/secrets.json,
+ * on TK_LOCAL_PG_PORT and TK_LOCAL_REDIS_PORT like `npm start`), and any other
  * variable of the README (QUEUE_PREFIX, DATABASE_POOL_SIZE, MODERATION_CONCURRENCY, …), passed to
  * every process. The schema is migrated once first (--no-migrate to skip). Ctrl-C (or SIGTERM)
  * stops every process gracefully: in-flight jobs finish first.
@@ -40,20 +41,22 @@ const workers = option('workers', 2);
 const apiPort = option('api-port', 3100);
 const workerPort = option('worker-port', 3110);
 
-/** The variables, or the local servers `npm start` provisioned. */
+/** The variables, or the local servers `npm start` runs. */
 function environment() {
   const secretsFile = join(root, '.local', 'secrets.json');
   const secrets = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
+  const pgPort = process.env.TK_LOCAL_PG_PORT ?? '54329';
+  const redisPort = process.env.TK_LOCAL_REDIS_PORT ?? '63799';
   const env = {
     ...process.env,
-    DATABASE_URL: process.env.DATABASE_URL ?? (secrets.postgresPassword ? `postgres://threadkeeper:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:54329/threadkeeper` : undefined),
-    REDIS_URL: process.env.REDIS_URL ?? (secrets.redisPassword ? `redis://:${encodeURIComponent(secrets.redisPassword)}@127.0.0.1:63799/0` : undefined),
+    DATABASE_URL: process.env.DATABASE_URL ?? (secrets.postgresPassword ? `postgres://threadkeeper:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${pgPort}/threadkeeper` : undefined),
+    REDIS_URL: process.env.REDIS_URL ?? (secrets.redisPassword ? `redis://:${encodeURIComponent(secrets.redisPassword)}@127.0.0.1:${redisPort}/0` : undefined),
     ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? secrets.adminToken,
     PII_HASH_KEY: process.env.PII_HASH_KEY ?? secrets.piiHashKey,
   };
   const missing = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'PII_HASH_KEY'].filter((name) => !env[name]);
   if (missing.length > 0) {
-    console.error(`${missing.join(', ')} not set, and no .local/secrets.json: run \`npm start\` once, or set them`);
+    console.error(`${missing.join(', ')} not set, and no .local/secrets.json: run this while \`npm start\` runs in another terminal, or set them`);
     process.exit(2);
   }
   return env;

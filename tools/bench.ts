@@ -6,7 +6,7 @@
  * inserts and single-row commits, BullMQ no-op jobs, a bare node:http server), so runs on noisy
  * or different machines compare as ratios.
  *
- *   npm run bench            # after `npm start` has provisioned, or with DATABASE_URL / REDIS_URL set
+ *   npm run bench            # while `npm start` runs in another terminal, or with DATABASE_URL / REDIS_URL set
  *
  * It provisions nothing. It needs DATABASE_URL, REDIS_URL, ADMIN_TOKEN and PII_HASH_KEY (when
  * unset, they are read from .local/secrets.json the way `npm start` writes them), creates its own
@@ -82,14 +82,16 @@ interface BenchEnv {
   piiHashKey: string;
 }
 
-/** The variables `npm start` uses, or the local servers it provisioned (.local/secrets.json). */
+/** The variables `npm start` uses, or the local servers it runs (.local/secrets.json, its TK_LOCAL_* ports). */
 function environment(): BenchEnv {
   const secretsFile = join(ROOT, '.local', 'secrets.json');
   const secrets = existsSync(secretsFile) ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, string>) : {};
+  const pgPort = process.env.TK_LOCAL_PG_PORT ?? '54329';
+  const redisPort = process.env.TK_LOCAL_REDIS_PORT ?? '63799';
   const local = (user: string, password: string | undefined, rest: string) => (password ? `${user}:${encodeURIComponent(password)}@${rest}` : '');
   const env: BenchEnv = {
-    databaseUrl: process.env.DATABASE_URL ?? (secrets.postgresPassword ? `postgres://${local('threadkeeper', secrets.postgresPassword, '127.0.0.1:54329/threadkeeper')}` : ''),
-    redisUrl: process.env.REDIS_URL ?? (secrets.redisPassword ? `redis://${local('', secrets.redisPassword, '127.0.0.1:63799/0')}` : ''),
+    databaseUrl: process.env.DATABASE_URL ?? (secrets.postgresPassword ? `postgres://${local('threadkeeper', secrets.postgresPassword, `127.0.0.1:${pgPort}/threadkeeper`)}` : ''),
+    redisUrl: process.env.REDIS_URL ?? (secrets.redisPassword ? `redis://${local('', secrets.redisPassword, `127.0.0.1:${redisPort}/0`)}` : ''),
     adminToken: process.env.ADMIN_TOKEN ?? secrets.adminToken ?? '',
     piiHashKey: process.env.PII_HASH_KEY ?? secrets.piiHashKey ?? '',
   };
@@ -97,7 +99,7 @@ function environment(): BenchEnv {
     .filter(([, value]) => !value)
     .map(([name]) => name);
   if (missing.length > 0) {
-    throw new Error(`${missing.join(', ')} not set and no .local/secrets.json: run after \`npm start\` has provisioned, or set them`);
+    throw new Error(`${missing.join(', ')} not set and no .local/secrets.json: run while \`npm start\` runs in another terminal, or set them`);
   }
   return env;
 }

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seedFolder } from '../../../scripts/seed-folder.js';
 import { evaluate } from './spec-helpers.js';
 
 /*
  * A real news article with its reader comments (read-only, outside the repository): insults
  * between commenters must be caught, plain disagreement and war reporting must not be held.
  */
-const SEED_FILE = join(process.env.THREADKEEPER_SEEDS ?? '/work/shared/seeds', '000_e1ae8b833ab4ea5e.txt');
+const SEED_FILE = join(seedFolder(), '000_e1ae8b833ab4ea5e.txt');
 
 interface SeedComment {
   author: string;
