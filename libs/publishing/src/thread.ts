@@ -42,7 +42,9 @@ const THREAD_SQL = `
 
 /**
  * The approved thread of an article as a tree, oldest first at every level. A reply whose parent
- * is not published (held, rejected, withdrawn) stands at the top level, keeping its parentId.
+ * is not published (held, rejected, withdrawn) stands at the top level, keeping its parentId, and
+ * so does the oldest comment of a loop of replies (stored before ingestion refused loops), which
+ * would otherwise hang from its own replies and reach no top level.
  */
 export async function loadPublishedThread(db: EntityManager, articleId: string): Promise<PublishedThread | null> {
   const [row] = await db.query(THREAD_SQL, [articleId]);
@@ -50,10 +52,11 @@ export async function loadPublishedThread(db: EntityManager, articleId: string):
   const flat: FlatComment[] = row.comments;
   const nodes = new Map<string, ThreadNode>();
   for (const { parentUuid: _parent, ...comment } of flat) nodes.set(comment.id, { ...comment, children: [] });
+  const loopTops = oldestOfEachLoop(flat);
   const roots: ThreadNode[] = [];
   for (const comment of flat) {
     const node = nodes.get(comment.id)!;
-    const parent = comment.parentUuid ? nodes.get(comment.parentUuid) : undefined;
+    const parent = comment.parentUuid && !loopTops.has(comment.id) ? nodes.get(comment.parentUuid) : undefined;
     (parent ? parent.children : roots).push(node);
   }
   return {
@@ -62,4 +65,25 @@ export async function loadPublishedThread(db: EntityManager, articleId: string):
     threadVersion: row.version,
     comments: roots,
   };
+}
+
+/** The ids of the oldest comment (first in `flat`) of each loop of parents among these comments. */
+function oldestOfEachLoop(flat: FlatComment[]): Set<string> {
+  const index = new Map(flat.map((comment, i) => [comment.id, i]));
+  // 0: not seen yet, 1: on the walk under way, 2: seen by an earlier walk.
+  const state = new Uint8Array(flat.length);
+  const tops = new Set<string>();
+  for (let start = 0; start < flat.length; start++) {
+    const walk: number[] = [];
+    let i: number | undefined = start;
+    while (i !== undefined && state[i] === 0) {
+      state[i] = 1;
+      walk.push(i);
+      i = index.get(flat[i].parentUuid ?? '');
+    }
+    // Back on this walk: from there on, the walk went round a loop.
+    if (i !== undefined && state[i] === 1) tops.add(flat[walk.slice(walk.indexOf(i)).reduce((a, b) => Math.min(a, b))].id);
+    for (const j of walk) state[j] = 2;
+  }
+  return tops;
 }

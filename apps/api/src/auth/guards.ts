@@ -70,31 +70,33 @@ export class AdminTokenGuard implements CanActivate {
   }
 }
 
-/** Admits a site API key that is not revoked and has every scope the route asks for. Each key is rate limited. */
+/** Admits a site API key that is not revoked and has every scope the route asks for, within its rate limit. */
 @Injectable()
 export class SiteKeyGuard implements CanActivate {
   constructor(
     private readonly keys: ApiKeysService,
     private readonly reflector: Reflector,
+    private readonly rateLimit: ApiKeyRateLimitGuard,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const needed = this.reflector.getAllAndOverride<ApiKeyScope[]>(SCOPES, [context.getHandler(), context.getClass()]) ?? [];
     req.site = requireScopes(await authenticateKey(this.keys, bearerToken(req)), needed);
-    return true;
+    return this.rateLimit.canActivate(context);
   }
 }
 
 /**
  * Admits the admin token for any site, or a key with the `admin` scope for its own site (the
- * route's :siteId). Another site's id is a 404, as everywhere.
+ * route's :siteId) within its rate limit. Another site's id is a 404, as everywhere.
  */
 @Injectable()
 export class SiteAdminGuard implements CanActivate {
   constructor(
     private readonly adminToken: AdminTokenGuard,
     private readonly keys: ApiKeysService,
+    private readonly rateLimit: ApiKeyRateLimitGuard,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -104,24 +106,22 @@ export class SiteAdminGuard implements CanActivate {
     const credentials = await authenticateKey(this.keys, token);
     if (credentials.siteId !== req.params.siteId) throw ApiError.notFound('Site');
     req.site = requireScopes(credentials, ['admin']);
-    return true;
+    return this.rateLimit.canActivate(context);
   }
 }
 
 /** Route needs the operator's admin token. */
 export const AdminAuth = () => applyDecorators(ApiBearerAuth(), UseGuards(AdminTokenGuard));
 
-/** Route needs the admin token, or a key with the `admin` scope of the route's :siteId. */
-export const SiteAdminAuth = () => applyDecorators(ApiBearerAuth(), UseGuards(SiteAdminGuard));
+/** For the routes a site key opens: every request with a key counts against the key's rate limit. */
+export const ApiRateLimited = () => ApiResponse({ status: 429, description: 'Rate limit of the key reached; see Retry-After' });
 
-/** Route needs a site API key with these scopes; requests count against the key's rate limit. */
+/** Route needs the admin token, or a key with the `admin` scope of the route's :siteId. */
+export const SiteAdminAuth = () => applyDecorators(ApiBearerAuth(), UseGuards(SiteAdminGuard), ApiRateLimited());
+
+/** Route needs a site API key with these scopes. */
 export const SiteAuth = (...scopes: ApiKeyScope[]) =>
-  applyDecorators(
-    SetMetadata(SCOPES, scopes),
-    UseGuards(SiteKeyGuard, ApiKeyRateLimitGuard),
-    ApiBearerAuth(),
-    ApiResponse({ status: 429, description: 'Rate limit of the key reached; see Retry-After' }),
-  );
+  applyDecorators(SetMetadata(SCOPES, scopes), UseGuards(SiteKeyGuard), ApiBearerAuth(), ApiRateLimited());
 
 /** The credentials of the site key that authenticated the request. */
 export const CurrentSite = createParamDecorator(

@@ -25,9 +25,10 @@ interface Count {
 
 /**
  * Per API key, at its site's requests-per-minute, counted in Redis so the limit holds across
- * every API process. Runs after the key is verified. Requests of one key arriving while its
- * count is on the way to Redis are counted together by the next call, each getting its own
- * place in the count, so a busy key costs one round trip per group rather than per request.
+ * every API process. Every guard that admits a site key calls it once the key is verified, so
+ * the admin and review routes count too. Requests of one key arriving while its count is on the
+ * way to Redis are counted together by the next call, each getting its own place in the count,
+ * so a busy key costs one round trip per group rather than per request.
  * (@nestjs/throttler does this job too, but it is CommonJS requiring ESM-only Nest 12, which Jest
  * cannot load on Node 20.)
  */

@@ -19,10 +19,13 @@ import { SiteSettingsCache } from '../sites/site-settings.cache.js';
 /** One parameter array of a statement: a field of each comment, null where absent. */
 const column = <T>(rows: CreateCommentDto[], pick: (dto: CreateCommentDto) => T | undefined | null): (T | null)[] => rows.map((dto) => pick(dto) ?? null);
 
+/** Outcomes refusing a comment's parent: on another article, or closing a loop of replies. */
+type InvalidParent = 'parent_elsewhere' | 'parent_loop';
+
 /** What the database did with one submitted comment. */
 interface StoredOutcome {
   ord: number;
-  outcome: 'accepted' | 'duplicate' | 'conflict' | 'parent_elsewhere' | 'raced';
+  outcome: 'accepted' | 'duplicate' | 'conflict' | InvalidParent | 'raced';
   id: string | null;
   status: CommentStatus | null;
   revision: number | null;
@@ -85,6 +88,9 @@ ON CONFLICT (site_id, external_id) DO UPDATE
         COALESCE(EXCLUDED.account_created_at, authors.account_created_at),
         COALESCE(EXCLUDED.site_approved_count, authors.site_approved_count))`);
 
+/** How far up a new reply its ancestors are followed for a loop; a deeper loop is not refused, but still published. */
+const LOOP_CHECK_DEPTH = 1000;
+
 /**
  * Stores comments with distinct externalIds, their articles and authors already stored: finds
  * duplicates and parents, inserts new comments with their first revision, links replies that
@@ -92,12 +98,21 @@ ON CONFLICT (site_id, external_id) DO UPDATE
  * what happened. Items count as sent in input order: a parent later in the input is not there yet
  * for an earlier reply's article check, as it would not be had they come one at a time.
  *
+ * A reply whose ancestors include a comment waiting for it as its parent would close a loop of
+ * replies, none of which would reach the top of the thread: it is refused. A comment has one
+ * parent, so refusing the last new comment sent of each loop is what sending one at a time would
+ * do: `ancestors` walks up from each new reply through comments sent before it, and a walk back
+ * at its start is a loop. Walks keep no list of what they passed (copied at every step, it grows
+ * with the square of the depth), so one caught in another loop (left in the data, or among a
+ * batch's earlier comments) runs to LOOP_CHECK_DEPTH. Concurrent stores do not see each other's
+ * comments: a loop they close together still shows, from its oldest comment, when published.
+ *
  * Articles and authors are LEFT joined though every one exists: PostgreSQL estimates a new site's
  * rows from the whole table and, planning an inner join for a handful of rows, joined the CTEs
  * below with nested loops, a thousand squared rows for a batch of a thousand.
  */
 const COMMENTS = new PreparedStatement<StoredOutcome>('ingest-comments', `
-WITH input AS (
+WITH RECURSIVE input AS (
   SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                        $10::text[], $11::text[])
     WITH ORDINALITY AS i(id, external_id, article_ext, parent_ext, author_ext, body, content_hash, ip_hash, ip, user_agent, ord)
@@ -123,19 +138,37 @@ resolved AS (
     LEFT JOIN existing pe ON pe.external_id = i.parent_ext
     LEFT JOIN input pb ON pe.id IS NULL AND pb.external_id = i.parent_ext
 ),
-to_insert AS (
+candidates AS (
   -- A parent new in this batch is linked only if it is itself inserted, on the same article.
   SELECT r.*, COALESCE(r.existing_parent_id,
                        CASE WHEN p.existing_id IS NULL AND NOT p.parent_elsewhere AND p.article_ext = r.article_ext THEN p.id END) AS parent_id
     FROM resolved r LEFT JOIN resolved p ON p.id = r.batch_parent_id
    WHERE r.existing_id IS NULL AND NOT r.parent_elsewhere
 ),
+ancestors (start, start_ord, node, depth) AS (
+  SELECT id, ord, parent_id, 1 FROM candidates WHERE parent_id IS NOT NULL
+  UNION ALL
+  -- The parent of a node: a new comment's, a stored comment's, or the new comment a stored one
+  -- waits for (linked below). Not past a new comment sent after the start, nor the start itself.
+  SELECT a.start, a.start_ord, COALESCE(n.parent_id, s.parent_id, w.id), a.depth + 1
+    FROM ancestors a
+    LEFT JOIN candidates n ON n.id = a.node
+    LEFT JOIN comments s ON n.id IS NULL AND s.id = a.node
+    LEFT JOIN candidates w ON s.parent_id IS NULL AND w.external_id = s.parent_external_id AND w.article_id = s.article_id
+   WHERE a.node <> a.start AND (n.ord IS NULL OR n.ord < a.start_ord) AND a.depth < ${LOOP_CHECK_DEPTH}
+),
+loops AS (
+  SELECT start AS id FROM ancestors WHERE node = start
+),
+to_insert AS (
+  SELECT * FROM candidates WHERE id NOT IN (SELECT id FROM loops)
+),
 inserted AS (
   -- In external-id order, so statements inserting the same new externalIds wait for each other in one order.
   INSERT INTO comments (id, site_id, article_id, author_id, external_id, parent_id, parent_external_id, body, status,
                         content_hash, author_ip_hash, author_ip, user_agent)
-  SELECT id, $1, article_id, author_id, external_id, parent_id, parent_ext, body, 'pending', content_hash, ip_hash, ip,
-         user_agent
+  SELECT id, $1, article_id, author_id, external_id, CASE WHEN parent_id IN (SELECT id FROM loops) THEN NULL ELSE parent_id END,
+         parent_ext, body, 'pending', content_hash, ip_hash, ip, user_agent
     FROM to_insert ORDER BY external_id
   ON CONFLICT (site_id, external_id) DO NOTHING
   RETURNING id, external_id, article_id, body
@@ -155,6 +188,7 @@ SELECT r.ord::int AS ord,
             WHEN r.existing_id IS NOT NULL AND r.existing_hash = r.content_hash THEN 'duplicate'
             WHEN r.existing_id IS NOT NULL THEN 'conflict'
             WHEN r.parent_elsewhere THEN 'parent_elsewhere'
+            WHEN r.id IN (SELECT id FROM loops) THEN 'parent_loop'
             ELSE 'raced' END AS outcome,
        COALESCE(ins.id, r.existing_id) AS id,
        CASE WHEN ins.id IS NOT NULL THEN 'pending' ELSE r.existing_status END AS status,
@@ -177,7 +211,11 @@ const SOME_VALUES = '?';
 const NOT_NULL_VIOLATION = '23502';
 
 const CONFLICT_DETAIL: ErrorDetail = { field: 'externalId', problem: 'is already used by a comment with different content' };
-const PARENT_ELSEWHERE_DETAIL: ErrorDetail = { field: 'parentId', problem: 'names a comment of another article' };
+/** Why a parent is refused, by the outcome that refuses it. */
+const PARENT_DETAILS: Record<InvalidParent, ErrorDetail> = {
+  parent_elsewhere: { field: 'parentId', problem: 'names a comment of another article' },
+  parent_loop: { field: 'parentId', problem: 'names a comment that replies to this one, directly or further down' },
+};
 
 @Injectable()
 export class IngestService {
@@ -213,7 +251,10 @@ export class IngestService {
       case 'duplicate':
         return { id: stored.id!, externalId: dto.externalId, status: stored.status!, created: stored.outcome === 'accepted' };
       case 'parent_elsewhere':
-        throw new ApiError('validation_failed', 'parentId names a comment of another article', [PARENT_ELSEWHERE_DETAIL]);
+      case 'parent_loop': {
+        const { field, problem } = PARENT_DETAILS[stored.outcome];
+        throw ApiError.invalid(field, problem);
+      }
       default:
         throw new ApiError('conflict', `A different comment with externalId "${dto.externalId}" already exists`, [CONFLICT_DETAIL]);
     }
@@ -411,7 +452,8 @@ function itemResult(outcome: StoredOutcome, externalId: string): BatchItemResult
     case 'duplicate':
       return { status: outcome.outcome, id: outcome.id!, externalId };
     case 'parent_elsewhere':
-      return { status: 'invalid', externalId, errors: [PARENT_ELSEWHERE_DETAIL] };
+    case 'parent_loop':
+      return { status: 'invalid', externalId, errors: [PARENT_DETAILS[outcome.outcome]] };
     default:
       return { status: 'conflict', externalId, errors: [CONFLICT_DETAIL] };
   }

@@ -9,8 +9,9 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ApiKeysService } from '../auth/api-keys.service.js';
-import { AdminTokenGuard, authenticateKey, bearerToken, requireScopes } from '../auth/guards.js';
+import { ApiKeysService, type SiteCredentials } from '../auth/api-keys.service.js';
+import { AdminTokenGuard, ApiRateLimited, authenticateKey, bearerToken, requireScopes } from '../auth/guards.js';
+import { ApiKeyRateLimitGuard } from '../auth/rate-limit.js';
 import { ApiError } from '../common/api-error.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
 import { type ModeratorSession, SessionsService } from './sessions.service.js';
@@ -24,7 +25,7 @@ export interface Reviewer {
   siteIds: string[] | null;
 }
 
-type ReviewRequest = FastifyRequest & { reviewer?: Reviewer; moderatorSession?: ModeratorSession };
+type ReviewRequest = FastifyRequest & { reviewer?: Reviewer; moderatorSession?: ModeratorSession; site?: SiteCredentials };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -47,12 +48,16 @@ async function sessionOf(sessions: SessionsService, req: ReviewRequest): Promise
   return session;
 }
 
-/** Admits a moderator's session, or a site key with the `moderation` scope (for its own site only). */
+/**
+ * Admits a moderator's session, or a site key with the `moderation` scope (for its own site only)
+ * within the key's rate limit.
+ */
 @Injectable()
 export class ReviewerGuard implements CanActivate {
   constructor(
     private readonly keys: ApiKeysService,
     private readonly sessions: SessionsService,
+    private readonly rateLimit: ApiKeyRateLimitGuard,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -60,8 +65,9 @@ export class ReviewerGuard implements CanActivate {
     const token = bearerToken(req);
     if (token) {
       const key = requireScopes(await authenticateKey(this.keys, token), ['moderation']);
+      req.site = key;
       req.reviewer = { actor: `key:${key.keyId}`, name: `API key ${token.slice(0, 12)}`, siteIds: [key.siteId] };
-      return true;
+      return this.rateLimit.canActivate(context);
     }
     const { moderator } = await sessionOf(this.sessions, req);
     req.reviewer = {
@@ -93,7 +99,7 @@ export class OperatorGuard implements CanActivate {
 }
 
 /** Route for reviewers: a moderator's session or a `moderation` key. */
-export const ReviewerAuth = () => applyDecorators(ApiCookieAuth(SESSION_COOKIE), ApiBearerAuth(), UseGuards(ReviewerGuard));
+export const ReviewerAuth = () => applyDecorators(ApiCookieAuth(SESSION_COOKIE), ApiBearerAuth(), UseGuards(ReviewerGuard), ApiRateLimited());
 
 /** Route for operators: the admin token or an admin moderator's session. */
 export const OperatorAuth = () => applyDecorators(ApiCookieAuth(SESSION_COOKIE), ApiBearerAuth(), UseGuards(OperatorGuard));

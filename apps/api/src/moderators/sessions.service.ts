@@ -36,26 +36,30 @@ export class SessionsService {
    * an unknown e-mail takes as long as a wrong password, so neither reveals which e-mails exist.
    */
   async login(email: string, password: string): Promise<{ token: string; session: ModeratorSession }> {
-    const [account] = await this.dataSource.query(
-      `SELECT id, email, name, role, site_ids AS "siteIds", password_hash, locked_until, disabled_at
-         FROM moderators WHERE lower(email) = lower($1)`,
-      [email],
+    // The attempt is counted as failed before the password is checked, in one statement that
+    // refuses it while locked: concurrent guesses cannot all be checked before one of them locks.
+    // Only scrypt runs outside it, and no transaction is held across it.
+    const [account] = await updateRows<ModeratorView & { password_hash: string; locked_until: Date | null }>(
+      this.dataSource,
+      // A lock that has ended (the only kind the WHERE lets through) starts a fresh count.
+      `UPDATE moderators
+          SET failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END,
+              locked_until = CASE WHEN locked_until IS NULL AND failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) END
+        WHERE lower(email) = lower($1) AND disabled_at IS NULL AND (locked_until IS NULL OR locked_until <= now())
+        RETURNING id, email, name, role, site_ids AS "siteIds", password_hash, locked_until`,
+      [email, LOCK_AFTER_FAILURES, LOCK_MS / 1000],
     );
-    if (!account || account.disabled_at) {
+    if (!account) {
+      const [lockedAccount] = await this.dataSource.query(
+        `SELECT locked_until FROM moderators WHERE lower(email) = lower($1) AND disabled_at IS NULL AND locked_until > now()`,
+        [email],
+      );
+      if (lockedAccount) throw locked(lockedAccount.locked_until);
       await verifyPassword(password, await DUMMY_HASH_PROMISE);
       throw invalidCredentials();
     }
-    if (account.locked_until && account.locked_until > new Date()) throw locked(account.locked_until);
     if (!(await verifyPassword(password, account.password_hash))) {
-      const [updated] = await updateRows<{ locked_until: Date | null }>(
-        this.dataSource,
-        `UPDATE moderators
-            SET failed_logins = failed_logins + 1,
-                locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) END
-          WHERE id = $1 RETURNING locked_until`,
-        [account.id, LOCK_AFTER_FAILURES, LOCK_MS / 1000],
-      );
-      if (updated.locked_until) throw locked(updated.locked_until);
+      if (account.locked_until) throw locked(account.locked_until);
       throw invalidCredentials();
     }
     await this.dataSource.query(`UPDATE moderators SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [account.id]);
