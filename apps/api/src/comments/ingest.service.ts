@@ -101,8 +101,8 @@ const LOOP_CHECK_DEPTH = 1000;
  * A reply whose ancestors include a comment waiting for it as its parent would close a loop of
  * replies, none of which would reach the top of the thread: it is refused. A comment has one
  * parent, so refusing the last new comment sent of each loop is what sending one at a time would
- * do: `ancestors` walks up from each new reply through comments sent before it, and a walk back
- * at its start is a loop. Walks keep no list of what they passed (copied at every step, it grows
+ * do: `ancestors` walks up from each new reply that something waits for (every new comment of a
+ * loop is one) through comments sent before it, and a walk back at its start is a loop. Walks keep no list of what they passed (copied at every step, it grows
  * with the square of the depth), so one caught in another loop (left in the data, or among a
  * batch's earlier comments) runs to LOOP_CHECK_DEPTH. Concurrent stores do not see each other's
  * comments: a loop they close together still shows, from its oldest comment, when published.
@@ -146,7 +146,14 @@ candidates AS (
    WHERE r.existing_id IS NULL AND NOT r.parent_elsewhere
 ),
 ancestors (start, start_ord, node, depth) AS (
-  SELECT id, ord, parent_id, 1 FROM candidates WHERE parent_id IS NOT NULL
+  -- Only a reply that something already waits for can close a loop: a stored reply that came
+  -- before it (found through the index of orphans) or a reply to it in this batch. The others,
+  -- nearly every reply, are not walked up their thread.
+  SELECT c.id, c.ord, c.parent_id, 1 FROM candidates c
+   WHERE c.parent_id IS NOT NULL
+     AND (EXISTS (SELECT 1 FROM comments o
+                   WHERE o.site_id = $1 AND o.parent_id IS NULL AND o.parent_external_id = c.external_id AND o.article_id = c.article_id)
+          OR EXISTS (SELECT 1 FROM candidates k WHERE k.parent_id = c.id))
   UNION ALL
   -- The parent of a node: a new comment's, a stored comment's, or the new comment a stored one
   -- waits for (linked below). Not past a new comment sent after the start, nor the start itself.
