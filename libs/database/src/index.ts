@@ -13,3 +13,4 @@ export * from './database.module.js';
 export * from './update-rows.js';
 export * from './prepared-statement.js';
 export * from './uuidv7.js';
+export * from './errors.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SitePolicyVersion } from '#app/database';
+import { isPgError, SitePolicyVersion } from '#app/database';
 import { EXTERNAL_SCORES } from './external-scores.js';
 import { ModelScoring } from './model-scoring.js';
 import {
@@ -34,7 +34,6 @@ export class InvalidPolicyError extends Error {
 /** Compiled engines kept per site; a compiled word-list automaton is worth reusing. */
 const MAX_CACHED_ENGINES = 1000;
 /** Two writers racing for the next version number: the loser tries again. */
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * Sites' moderation policies: versioned in PostgreSQL (each change kept, with who and when), and
@@ -84,7 +83,7 @@ export class SitePolicyService {
         );
         return this.view(siteId, { siteId, version: row.version, policy: input as SitePolicyInput, changedBy, createdAt: row.created_at });
       } catch (error) {
-        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+        if (!isPgError(error, 'uniqueViolation')) throw error;
       }
     }
   }

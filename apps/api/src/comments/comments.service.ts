@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type CommentStatus, type ReportReason, updateRows } from '#app/database';
+import { type CommentStatus, isPgError, type ReportReason, updateRows } from '#app/database';
 import type { Reason } from '#app/moderation-engine';
 import { announceDecision, recordThreadChange } from '#app/publishing';
 import { ApiError } from '../common/api-error.js';
@@ -11,7 +11,6 @@ import { ModerationQueueService } from './moderation-queue.service.js';
 import type { CommentPage, CommentView, ListCommentsQuery, ReportCommentDto } from './comments.dto.js';
 
 const DEFAULT_PAGE_SIZE = 50;
-const UNIQUE_VIOLATION = '23505';
 
 // Comments in the shape of CommentView, each with its latest decision.
 const VIEW_SQL = `
@@ -134,7 +133,7 @@ export class CommentsService {
           [siteId, id, dto.reporterId, dto.reason, dto.note ?? null],
         );
       } catch (error) {
-        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+        if (!isPgError(error, 'uniqueViolation')) throw error;
         throw new ApiError('conflict', 'This reader has already reported this comment', [
           { field: 'reporterId', problem: 'has already reported this comment' },
         ]);

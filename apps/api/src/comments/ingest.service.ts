@@ -5,7 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { GroupCommit } from '#app/batching';
-import { type CommentStatus, PreparedStatement, uuidv7 } from '#app/database';
+import { type CommentStatus, isPgError, PreparedStatement, uuidv7 } from '#app/database';
 import { Metrics } from '#app/observability';
 import { MODERATION_GROUP_MAX } from '#app/queue';
 import { ApiError, type ErrorDetail } from '../common/api-error.js';
@@ -205,7 +205,6 @@ SELECT r.ord::int AS ord,
 
 /** Attempts of one statement killed as a deadlock victim (a safety net: the lock order above avoids them). */
 const MAX_DEADLOCK_ATTEMPTS = 3;
-const DEADLOCK_DETECTED = '40P01';
 
 /** Stores of up to this many comments (every coalesced group) run prepared statements. */
 const PREPARED_UP_TO = MODERATION_GROUP_MAX;
@@ -215,7 +214,6 @@ const RECENT_TTL_MS = 60_000;
 const RECENT_MAX_ROWS = 100_000;
 /** Values of a row remembered without knowing them all (a store that left some as they were). */
 const SOME_VALUES = '?';
-const NOT_NULL_VIOLATION = '23502';
 
 const CONFLICT_DETAIL: ErrorDetail = { field: 'externalId', problem: 'is already used by a comment with different content' };
 /** Why a parent is refused, by the outcome that refuses it. */
@@ -344,7 +342,7 @@ export class IngestService {
       return await this.storeOnce(siteId, submissions, endpoint);
     } catch (error) {
       // An article or author skipped as recently stored was deleted since: store with every upsert.
-      if ((error as { code?: string }).code !== NOT_NULL_VIOLATION) throw error;
+      if (!isPgError(error, 'notNullViolation')) throw error;
       this.recent.forgetSite(siteId);
       return this.storeOnce(siteId, submissions, endpoint);
     }
@@ -437,7 +435,7 @@ export class IngestService {
         // for a group, quadratic for a batch of a thousand, which is planned for its size instead.
         return comments <= PREPARED_UP_TO ? await statement.run(this.dataSource, parameters) : await this.dataSource.query(statement.text, parameters);
       } catch (error) {
-        if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= MAX_DEADLOCK_ATTEMPTS) throw error;
+        if (!isPgError(error, 'deadlockDetected') || attempt >= MAX_DEADLOCK_ATTEMPTS) throw error;
       }
     }
   }

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Moderator } from '#app/database';
+import { isPgError, Moderator } from '#app/database';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import type { CreateModeratorDto, UpdateModeratorDto } from './moderators.dto.js';
 import { hashPassword } from './passwords.js';
 import type { ModeratorView } from './sessions.service.js';
 
-const UNIQUE_VIOLATION = '23505';
 
 export interface ModeratorAccount extends ModeratorView {
   disabled: boolean;
@@ -48,7 +47,7 @@ export class ModeratorsService {
       try {
         saved = await repository.save(repository.create({ email: dto.email, name: dto.name, role: dto.role, siteIds: dto.siteIds, passwordHash }));
       } catch (error) {
-        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+        if (!isPgError(error, 'uniqueViolation')) throw error;
         throw new ApiError('conflict', `A moderator with e-mail ${dto.email} exists`, [{ field: 'email', problem: 'is already used' }]);
       }
       const account = toAccount(saved);

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { API_KEY_SCOPES, Site } from '#app/database';
+import { API_KEY_SCOPES, isPgError, Site } from '#app/database';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { VerifiedKeyCache } from '../auth/verified-keys.js';
 import { ApiError } from '../common/api-error.js';
 import type { CreatedSite, CreateSiteDto, SiteView, UpdateSiteDto } from './sites.dto.js';
 import { SiteSettingsCache } from './site-settings.cache.js';
 
-const UNIQUE_VIOLATION = '23505';
 
 function toView(site: Site): SiteView {
   const { id, name, slug, maxBodyLength, reportThreshold, storeRawAuthorData, rateLimitPerMinute, learnFromModerators, adaptationRevision, createdAt, updatedAt } = site;
@@ -34,7 +33,7 @@ export class SitesService {
     try {
       site = await this.sites.save(this.sites.create({ name: dto.name, slug: dto.slug }));
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (isPgError(error, 'uniqueViolation')) {
         throw new ApiError('conflict', `A site with slug "${dto.slug}" already exists`, [{ field: 'slug', problem: 'is already taken' }]);
       }
       throw error;
