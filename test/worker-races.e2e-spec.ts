@@ -86,4 +86,24 @@ describe('the worker racing people and other workers', () => {
       expect(comment.status).toBe(person === 'a moderator approving it' ? 'approved' : 'rejected');
     });
   });
+
+  it('queues a new comment stored with the retry of one whose group is still queued', async () => {
+    // A second API process: it has not seen the first one queue X, so it queues X again with Z.
+    const other = await startStack({ worker: false, queuePrefix: stack.queuePrefix });
+    const site = await createSite(stack, 'Retrying site');
+    const [x, y, z] = [commentPayload(), commentPayload(), commentPayload()];
+    await moderation.pause();
+    try {
+      const first = await request(stack.http).post('/v1/comments/batch').set(bearer(site.apiKey)).send({ comments: [x, y] }).expect(200);
+      const second = await request(other.http).post('/v1/comments/batch').set(bearer(site.apiKey)).send({ comments: [x, z] }).expect(200);
+      const [xId, zId] = [first.body.results[0].id, second.body.results[1].id];
+      expect(second.body.results[0].id).toBe(xId);
+      const queued = (await moderation.getJobs(['waiting'])).flatMap((job) => job.data.checks.map((c) => c.commentId));
+      expect(queued.filter((id) => id === xId)).toHaveLength(2);
+      expect(queued).toContain(zId);
+    } finally {
+      await moderation.resume();
+      await other.close();
+    }
+  });
 });
