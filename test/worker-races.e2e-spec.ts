@@ -1,10 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
+import pg from 'pg';
 import request from 'supertest';
 import { type ModerateJob, QUEUES, redisOptions } from '#app/queue';
+import { learningLabels } from '#app/site-policy';
+import { LearningService } from '../apps/worker/src/learning/learning.service.js';
 import { waitFor } from './support/processes.js';
-import { commentPayload, createSite, type Stack, startStack } from './support/stack.js';
+import { commentPayload, createSite, type Stack, startStack, waitForDecision } from './support/stack.js';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
@@ -105,5 +108,68 @@ describe('the worker racing people and other workers', () => {
       await moderation.resume();
       await other.close();
     }
+  });
+
+  describe('holding a lock', () => {
+    let holder: pg.Client;
+    let holderPid: number;
+    beforeEach(async () => {
+      holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await holder.connect();
+      holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    });
+    afterEach(() => holder.end());
+
+    /** Sessions waiting, directly or through others, for the holder's locks. */
+    const waitingOnHolder = async (): Promise<number> => {
+      const [{ count }] = await stack.db.query(
+        `WITH RECURSIVE blocked AS (
+           SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))
+           UNION SELECT a.pid FROM pg_stat_activity a JOIN blocked b ON b.pid = ANY(pg_blocking_pids(a.pid)))
+         SELECT count(*)::int FROM blocked`,
+        [holderPid],
+      );
+      return count;
+    };
+
+    it('learns every example of two rounds that overlap on a site with no adaptation yet', async () => {
+      const site = await createSite(stack, 'First lessons');
+      const commentIds: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const accepted = await request(stack.http).post('/v1/comments').set(bearer(site.apiKey)).send(commentPayload()).expect(202);
+        await waitForDecision(stack, site.apiKey, accepted.body.id);
+        commentIds.push(accepted.body.id);
+      }
+      const teach = (commentId: string) =>
+        stack.db.query(`INSERT INTO learning_examples (site_id, comment_id, comment_revision, labels) VALUES ($1, $2, 1, $3)`, [
+          site.id,
+          commentId,
+          JSON.stringify(learningLabels('reject', 'insult')),
+        ]);
+      const learning = stack.worker!.get(LearningService);
+
+      // The holder keeps the site from being written; each round takes its example, then waits for
+      // it (however far it got), so the second round starts while the first is in flight. Another
+      // worker's round may take an example instead of ours: it waits all the same.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM sites WHERE id = $1 FOR NO KEY UPDATE', [site.id]);
+      const rounds: Promise<unknown>[] = [];
+      for (const [i, commentId] of commentIds.entries()) {
+        await teach(commentId);
+        rounds.push(learning.learn().catch((error: Error) => error));
+        await waitFor(`round ${i + 1} to wait`, async () => (await waitingOnHolder()) > i);
+      }
+      await holder.query('COMMIT');
+      for (const outcome of await Promise.all(rounds)) expect(outcome).not.toBeInstanceOf(Error);
+
+      const adaptations = await waitFor('both examples learnt', async () => {
+        const rows: { model: string; state: string; examples: number }[] = await stack.db.query(
+          `SELECT model, state, examples FROM site_model_adaptations WHERE site_id = $1`,
+          [site.id],
+        );
+        return rows.length > 0 && rows.every((row) => row.examples === 2) && rows;
+      });
+      for (const { model, state } of adaptations) expect({ model, updates: JSON.parse(state).updates }).toEqual({ model, updates: 2 });
+    });
   });
 });
