@@ -3,21 +3,24 @@ import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import request from 'supertest';
-import { type ModerateJob, QUEUES, redisOptions } from '#app/queue';
+import type { Job } from 'bullmq';
+import { JOBS, type ModerateJob, QUEUES, redisOptions } from '#app/queue';
 import { learningLabels } from '#app/site-policy';
 import { LearningService } from '../apps/worker/src/learning/learning.service.js';
+import { PublicationProcessor } from '../apps/worker/src/publication/publication.processor.js';
 import { waitFor } from './support/processes.js';
 import { commentPayload, createSite, type Stack, startStack, waitForDecision } from './support/stack.js';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 /**
- * A site's model server that runs `meanwhile` with the comment id before it answers: the worker
- * asks it between loading a group and recording its verdicts, so whatever `meanwhile` does lands
+ * A site's model server or webhook receiver that runs `meanwhile` with the request body before it
+ * answers: the worker calls it between reading and writing, so whatever `meanwhile` does lands
  * exactly in that window.
  */
-class PausingScorer {
-  meanwhile: (commentId: string) => Promise<unknown> = async () => undefined;
+class PausingServer {
+  meanwhile: (body: any) => Promise<unknown> = async () => undefined;
+  answer = { status: 200, body: '{"scores": {}}' };
   private server: Server | null = null;
 
   async start(): Promise<string> {
@@ -25,12 +28,12 @@ class PausingScorer {
       let body = '';
       req.on('data', (chunk) => (body += chunk));
       req.on('end', async () => {
-        await this.meanwhile(JSON.parse(body).comment.id).catch(() => undefined);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"scores": {}}');
+        await this.meanwhile(JSON.parse(body)).catch(() => undefined);
+        res.writeHead(this.answer.status, { 'content-type': 'application/json' }).end(this.answer.body);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/score`;
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
   }
 
   stop(): Promise<void> {
@@ -53,10 +56,10 @@ describe('the worker racing people and other workers', () => {
   });
 
   describe('a person deciding a comment between the engine loading it and recording its verdict', () => {
-    let scorer: PausingScorer;
+    let scorer: PausingServer;
     let scorerUrl: string;
     beforeAll(async () => {
-      scorer = new PausingScorer();
+      scorer = new PausingServer();
       scorerUrl = await scorer.start();
     });
     afterAll(() => scorer.stop());
@@ -77,7 +80,7 @@ describe('the worker racing people and other workers', () => {
     it.each(Object.keys(people) as (keyof typeof people)[])('keeps the decision of %s: the engine adds none', async (person) => {
       const site = await createSite(stack, 'Raced site');
       await request(stack.http).put(`/v1/sites/${site.id}/external-scorer`).set(bearer(site.apiKey)).send({ url: scorerUrl, timeoutMs: 10_000 }).expect(200);
-      scorer.meanwhile = (commentId) => people[person](site, commentId);
+      scorer.meanwhile = (body) => people[person](site, body.comment.id);
       const accepted = await request(stack.http).post('/v1/comments').set(bearer(site.apiKey)).send(commentPayload()).expect(202);
       const commentId: string = accepted.body.id;
 
@@ -170,6 +173,38 @@ describe('the worker racing people and other workers', () => {
         return rows.length > 0 && rows.every((row) => row.examples === 2) && rows;
       });
       for (const { model, state } of adaptations) expect({ model, updates: JSON.parse(state).updates }).toEqual({ model, updates: 2 });
+    });
+  });
+
+  describe('delivering a webhook', () => {
+    let receiver: PausingServer;
+    let site: { id: string; apiKey: string };
+    beforeAll(async () => {
+      receiver = new PausingServer();
+      const url = await receiver.start();
+      site = await createSite(stack, 'Delivering site');
+      await request(stack.http).put(`/v1/sites/${site.id}/webhook`).set(bearer(site.apiKey)).send({ url, events: ['thread.updated', 'comment.approved'] }).expect(200);
+    });
+    afterAll(() => receiver.stop());
+
+    /** A job as the publication processor sees it, run by the test instead of a BullMQ worker. */
+    const run = (job: Partial<Job>) =>
+      stack.worker!.get(PublicationProcessor).process({ attemptsMade: 0, timestamp: Date.now(), updateData: async () => undefined, ...job } as Job);
+
+    it.each([
+      ['delivered', 'its last attempt', 1],
+      ['superseded', 'an attempt with retries left', 5],
+    ])('leaves a delivery %s by another run meanwhile as it is when %s fails', async (settled, _attempt, attempts) => {
+      const [{ id }] = await stack.db.query(
+        `INSERT INTO webhook_deliveries (site_id, event_type, url, payload, status) SELECT site_id, 'comment.approved', url, '{}', 'pending' FROM site_webhooks WHERE site_id = $1 RETURNING id`,
+        [site.id],
+      );
+      receiver.answer = { status: 500, body: '{}' };
+      receiver.meanwhile = () => stack.db.query(`UPDATE webhook_deliveries SET status = $2 WHERE id = $1`, [id, settled]);
+
+      expect(await run({ name: JOBS.deliver.name, data: { deliveryId: id }, opts: { attempts } })).toBe('already-done');
+      const [delivery] = await stack.db.query(`SELECT status, (SELECT count(*)::int FROM webhook_attempts WHERE delivery_id = d.id) AS attempts FROM webhook_deliveries d WHERE id = $1`, [id]);
+      expect(delivery).toEqual({ status: settled, attempts: 1 });
     });
   });
 });

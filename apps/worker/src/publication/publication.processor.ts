@@ -131,24 +131,32 @@ export class PublicationProcessor extends WorkerHost {
     });
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const status = result.ok ? 'delivered' : lastAttempt ? 'dead' : 'pending';
-    this.metrics.webhookDeliveries.inc({ event: delivery.event_type, result: status === 'pending' ? 'failed' : status });
     this.metrics.webhookLatency.observe(result.latencyMs / 1000);
-    await this.dataSource.transaction(async (tx) => {
+    const recorded = await this.dataSource.transaction(async (tx) => {
       await tx.query(`INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error) VALUES ($1, $2, $3, $4)`, [
         delivery.id,
         result.statusCode,
         result.latencyMs,
         result.error,
       ]);
-      await tx.query(
+      // A failure changes only a delivery still pending: another run of it (a replay, a re-queue
+      // by the reconciler) may have delivered it meanwhile, or a newer thread superseded it. A
+      // success always counts: the receiver has the message.
+      const updated = await updateRows(
+        tx,
         `UPDATE webhook_deliveries
             SET status = $2, attempts = attempts + 1, last_status_code = $3, last_error = $4, updated_at = now(),
                 delivered_at = CASE WHEN $2 = 'delivered' THEN now() END
-          WHERE id = $1`,
+          WHERE id = $1 AND (status = 'pending' OR $2 = 'delivered')
+         RETURNING id`,
         [delivery.id, status, result.statusCode, result.error],
       );
+      return updated.length > 0;
     });
+    this.metrics.webhookDeliveries.inc({ event: delivery.event_type, result: status === 'pending' || !recorded ? 'failed' : status });
     if (result.ok) return 'delivered';
+    // Settled by another run while this attempt failed: nothing left to retry.
+    if (!recorded) return 'already-done';
     if (status === 'dead') {
       this.logger.warn({
         msg: `delivery ${delivery.id} to ${new URL(delivery.url).host} dead-lettered after ${job.attemptsMade + 1} attempts: ${result.error}`,
