@@ -9,7 +9,7 @@ import { learningLabels } from '#app/site-policy';
 import { LearningService } from '../apps/worker/src/learning/learning.service.js';
 import { PublicationProcessor } from '../apps/worker/src/publication/publication.processor.js';
 import { waitFor } from './support/processes.js';
-import { commentPayload, createSite, type Stack, startStack, waitForDecision } from './support/stack.js';
+import { commentPayload, createSite, type Stack, startStack, unique, waitForDecision } from './support/stack.js';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
@@ -205,6 +205,25 @@ describe('the worker racing people and other workers', () => {
       expect(await run({ name: JOBS.deliver.name, data: { deliveryId: id }, opts: { attempts } })).toBe('already-done');
       const [delivery] = await stack.db.query(`SELECT status, (SELECT count(*)::int FROM webhook_attempts WHERE delivery_id = d.id) AS attempts FROM webhook_deliveries d WHERE id = $1`, [id]);
       expect(delivery).toEqual({ status: settled, attempts: 1 });
+    });
+
+    it('stores one thread delivery per job, also when a run died before noting it on the job', async () => {
+      const accepted = await request(stack.http).post('/v1/comments').set(bearer(site.apiKey)).send(commentPayload({ articleId: unique('article') })).expect(202);
+      expect((await waitForDecision(stack, site.apiKey, accepted.body.id)).status).toBe('approved');
+      const [{ article_id: articleId }] = await stack.db.query(`SELECT article_id FROM comments WHERE id = $1`, [accepted.body.id]);
+      // Only the runs below deliver this article's thread.
+      await stack.db.query(`DELETE FROM outbox WHERE article_id = $1`, [articleId]);
+      receiver.answer = { status: 200, body: '{}' };
+      receiver.meanwhile = async () => undefined;
+      const job = { id: `thread.${articleId}.1`, timestamp: Date.now(), name: JOBS.publishThread.name, data: { siteId: site.id, articleId }, opts: { attempts: 5 } };
+
+      const died = new Error('the worker died before noting the delivery');
+      await expect(run({ ...job, updateData: () => Promise.reject(died) })).rejects.toBe(died);
+      const noted: unknown[] = [];
+      expect(await run({ ...job, updateData: async (data) => void noted.push(data) })).toBe('delivered');
+      const deliveries = await stack.db.query(`SELECT id FROM webhook_deliveries WHERE article_id = $1`, [articleId]);
+      expect(deliveries).toHaveLength(1);
+      expect(noted).toEqual([{ siteId: site.id, articleId, deliveryId: deliveries[0].id }]);
     });
   });
 });

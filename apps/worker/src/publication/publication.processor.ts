@@ -60,7 +60,8 @@ export class PublicationProcessor extends WorkerHost {
     switch (job.name) {
       case JOBS.publishThread.name: {
         const data = job.data as PublishThreadJob;
-        const deliveryId = data.deliveryId ?? (await this.storeThreadDelivery(data));
+        // The job's id with its creation time: a completed job is removed at once, and its id may come back.
+        const deliveryId = data.deliveryId ?? (await this.storeThreadDelivery(data, `${job.id}@${job.timestamp}`));
         if (!deliveryId) return 'no-webhook';
         if (!data.deliveryId) await job.updateData({ ...data, deliveryId });
         return this.deliver(job, deliveryId, token);
@@ -72,8 +73,11 @@ export class PublicationProcessor extends WorkerHost {
     }
   }
 
-  /** The article's thread as it is now, frozen into a delivery: retries resend this same message. */
-  private async storeThreadDelivery({ siteId, articleId, correlationId }: PublishThreadJob): Promise<string | null> {
+  /**
+   * The article's thread as it is now, frozen into a delivery: retries resend this same message.
+   * One per job: a run that crashed before noting the delivery on the job stored it already.
+   */
+  private async storeThreadDelivery({ siteId, articleId, correlationId }: PublishThreadJob, jobKey: string): Promise<string | null> {
     return this.dataSource.transaction('REPEATABLE READ', async (tx) => {
       const [webhook] = await tx.query(`SELECT url, events FROM site_webhooks WHERE site_id = $1`, [siteId]);
       if (!webhook || !webhook.events.includes(THREAD_EVENT)) return null;
@@ -81,9 +85,12 @@ export class PublicationProcessor extends WorkerHost {
       if (!thread) return null;
       const payload = { type: THREAD_EVENT, timestamp: new Date().toISOString(), data: thread };
       const [{ id }] = await tx.query(
-        `INSERT INTO webhook_deliveries (site_id, event_type, article_id, thread_version, url, payload, correlation_id, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') RETURNING id`,
-        [siteId, THREAD_EVENT, articleId, thread.threadVersion, webhook.url, JSON.stringify(payload), correlationId ?? null],
+        `WITH stored AS (
+           INSERT INTO webhook_deliveries (site_id, event_type, article_id, thread_version, url, payload, correlation_id, status, job_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)
+           ON CONFLICT (job_key) WHERE job_key IS NOT NULL DO NOTHING RETURNING id)
+         SELECT id FROM stored UNION ALL SELECT id FROM webhook_deliveries WHERE job_key = $8`,
+        [siteId, THREAD_EVENT, articleId, thread.threadVersion, webhook.url, JSON.stringify(payload), correlationId ?? null, jobKey],
       );
       return id;
     });
