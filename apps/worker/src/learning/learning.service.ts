@@ -30,6 +30,8 @@ export class LearningService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly scoring: ModelScoring,
     env: Environment,
   ) {
+    // The relay's interval: both pick up rows other transactions committed (examples, outbox rows),
+    // and a round that finds nothing costs one short transaction.
     this.rounds = new PeriodicTask(() => this.learn(), env.OUTBOX_POLL_MS, (error) => this.logger.warn(`learning round failed, will retry: ${error.message}`));
   }
 
