@@ -1,6 +1,10 @@
 import { type JobType, Queue } from 'bullmq';
 import request from 'supertest';
 import { JOBS, type ModerateJob, moderateJobId, moderateJobOptions, QUEUES, redisOptions } from '#app/queue';
+import { drainWorkers } from '../apps/worker/src/drain.js';
+import { LearningService } from '../apps/worker/src/learning/learning.service.js';
+import { OutboxRelayService } from '../apps/worker/src/publication/outbox-relay.service.js';
+import { ReconcilerService } from '../apps/worker/src/reconciler/reconciler.service.js';
 import { freePort, startProcess, waitFor } from './support/processes.js';
 import { commentPayload, createSite, type Stack, startStack, waitForDecision } from './support/stack.js';
 
@@ -78,6 +82,31 @@ describe('the worker and API processes', () => {
       );
       expect(row).toEqual({ comments: String(total), pending: '0', most_decisions: '1' });
     }, 120_000);
+  });
+});
+
+describe('draining a worker', () => {
+  /** Counts the calls of an object's method from now on. */
+  function countCalls<T extends object>(target: T, method: keyof T & string): { count: number } {
+    const counter = { count: 0 };
+    const original = (target[method] as (...args: unknown[]) => unknown).bind(target);
+    Object.assign(target, { [method]: (...args: unknown[]) => (counter.count++, original(...args)) });
+    return counter;
+  }
+
+  it('stops every background round before the processors close', async () => {
+    const stack = await startStack({ env: { RECONCILE_INTERVAL_MS: '100', OUTBOX_POLL_MS: '20' } });
+    try {
+      const worker = stack.worker!;
+      const rounds = [countCalls(worker.get(OutboxRelayService), 'relay'), countCalls(worker.get(LearningService), 'learn'), countCalls(worker.get(ReconcilerService), 'reconcile')];
+      await waitFor('a round of each', async () => rounds.every((round) => round.count > 0));
+      await drainWorkers(worker);
+      const drained = rounds.map((round) => round.count);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(rounds.map((round) => round.count)).toEqual(drained);
+    } finally {
+      await stack.close();
+    }
   });
 });
 

@@ -18,10 +18,12 @@ import { ExternalScorers1764600000000 } from './migrations/1764600000000-externa
 import { ReportsReviewed1764700000000 } from './migrations/1764700000000-reports-reviewed.js';
 import { PendingCommentsIndex1764800000000 } from './migrations/1764800000000-pending-comments-index.js';
 import { AuthorCommentCounts1764900000000 } from './migrations/1764900000000-author-comment-counts.js';
+import { ThreadDeliveryJobs1765000000000 } from './migrations/1765000000000-thread-delivery-jobs.js';
+import { PendingDeliveriesIndex1765100000000 } from './migrations/1765100000000-pending-deliveries-index.js';
 
 export const ENTITIES = [Site, ApiKey, Article, Author, Comment, Decision, Report, SitePolicyVersion, Moderator];
 /** In order. Classes, not globs, so the same list works from sources (tests) and from dist. */
-export const MIGRATIONS = [InitialSchema1764057600000, SitePoliciesAndAuthorStanding1764100000000, ModeratorReview1764200000000, Publication1764300000000, CorrelationIds1764400000000, ModelAdaptation1764500000000, ExternalScorers1764600000000, ReportsReviewed1764700000000, PendingCommentsIndex1764800000000, AuthorCommentCounts1764900000000];
+export const MIGRATIONS = [InitialSchema1764057600000, SitePoliciesAndAuthorStanding1764100000000, ModeratorReview1764200000000, Publication1764300000000, CorrelationIds1764400000000, ModelAdaptation1764500000000, ExternalScorers1764600000000, ReportsReviewed1764700000000, PendingCommentsIndex1764800000000, AuthorCommentCounts1764900000000, ThreadDeliveryJobs1765000000000, PendingDeliveriesIndex1765100000000];
 
 export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
   return {

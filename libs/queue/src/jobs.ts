@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 
 /**
@@ -69,16 +70,25 @@ export interface ModerateJob {
 /** The most checks one job carries: bigger groups are split, so several workers can share a batch. */
 export const MODERATION_GROUP_MAX = 100;
 
+/** A check as text: the comment and revision it is of. */
+export function moderationCheckKey(check: Pick<ModerationCheck, 'commentId' | 'revision'>): string {
+  return `${check.commentId}.${check.revision}`;
+}
+
 /**
- * The job id comes from the group's first check (a lone check's id is the comment id, plus the
- * revision after an edit), so queueing the same checks again — an API retry, a re-enqueue by the
- * reconciler — adds no second job. A repeat grouped differently may add one; the unique decision
- * per (comment, revision) still keeps it to one decision.
+ * The job id names every check of the group, so queueing the same checks again — an API retry, a
+ * re-enqueue by the reconciler — adds no second job, and a different group never gets the id of a
+ * job still waiting or failed (BullMQ ignores an add whose id exists: its checks would have no
+ * job). A repeat grouped differently adds a job; the worker still records one decision per
+ * revision. A lone check's id is its comment id, plus the revision after an edit; a group's is its
+ * first check's, its size and a hash of all its checks.
  */
 export function moderateJobId(checks: readonly Pick<ModerationCheck, 'commentId' | 'revision'>[]): string {
   const [first] = checks;
   const id = first.revision === 1 ? first.commentId : `${first.commentId}.r${first.revision}`;
-  return checks.length === 1 ? id : `${id}.g${checks.length}`;
+  if (checks.length === 1) return id;
+  const digest = createHash('sha256').update(checks.map(moderationCheckKey).join(' ')).digest('base64url').slice(0, 16);
+  return `${id}.g${checks.length}.${digest}`;
 }
 
 /** The bulk-add entries for some checks: groups of at most MODERATION_GROUP_MAX, in order. */

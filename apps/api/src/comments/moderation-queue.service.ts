@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
 import { Environment } from '#app/config';
-import { type ModerateJob, type ModerationCheck, moderateJobOptions, moderateJobs, QUEUES } from '#app/queue';
+import { type ModerateJob, type ModerationCheck, moderateJobOptions, moderateJobs, moderationCheckKey, QUEUES } from '#app/queue';
 import { ApiError } from '../common/api-error.js';
 
 /** How long this process remembers a check it queued (between one and two of these). */
@@ -36,8 +36,6 @@ class RecentSet {
   }
 }
 
-const checkKey = (check: ModerationCheck) => `${check.commentId}.${check.revision}`;
-
 /** Puts stored comments on the moderation queue: the API's only producer of moderation jobs. */
 @Injectable()
 export class ModerationQueueService {
@@ -46,7 +44,7 @@ export class ModerationQueueService {
   private readonly jobOptions: JobsOptions;
 
   /**
-   * Checks this process queued lately. A job's id comes from its group's first check, so a retry
+   * Checks this process queued lately. A job's id comes from all of its group's checks, so a retry
    * of a comment stored moments ago in a group would not hit the same id; it is skipped here
    * instead, and the worker's one decision per revision covers a retry through another process.
    */
@@ -66,7 +64,7 @@ export class ModerationQueueService {
    * gets a 503 telling it to retry (which queues them).
    */
   async enqueue(checks: ModerationCheck[]): Promise<void> {
-    const due = checks.filter((check) => !this.recentlyQueued.has(checkKey(check)));
+    const due = checks.filter((check) => !this.recentlyQueued.has(moderationCheckKey(check)));
     if (due.length === 0) return;
     try {
       await this.queue.addBulk(moderateJobs(due, this.jobOptions));
@@ -78,6 +76,6 @@ export class ModerationQueueService {
         'Retry-After': '5',
       });
     }
-    for (const check of due) this.recentlyQueued.add(checkKey(check));
+    for (const check of due) this.recentlyQueued.add(moderationCheckKey(check));
   }
 }

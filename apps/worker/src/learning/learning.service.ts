@@ -17,8 +17,8 @@ interface Example {
 
 /**
  * Applies moderators' decisions to their site's model adaptation, in the order they were made.
- * Examples are taken with SKIP LOCKED and each site's adaptation rows are locked while updated,
- * so several workers never learn the same example twice or overwrite each other.
+ * Examples are taken with SKIP LOCKED and the sites they are of are locked while their adaptations
+ * are updated, so several workers never learn the same example twice or overwrite each other.
  */
 @Injectable()
 export class LearningService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -30,6 +30,8 @@ export class LearningService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly scoring: ModelScoring,
     env: Environment,
   ) {
+    // The relay's interval: both pick up rows other transactions committed (examples, outbox rows),
+    // and a round that finds nothing costs one short transaction.
     this.rounds = new PeriodicTask(() => this.learn(), env.OUTBOX_POLL_MS, (error) => this.logger.warn(`learning round failed, will retry: ${error.message}`));
   }
 
@@ -52,11 +54,13 @@ export class LearningService implements OnApplicationBootstrap, OnModuleDestroy 
       if (examples.length === 0) return 0;
       const bySite = new Map<string, Example[]>();
       for (const example of examples) bySite.set(example.site_id, [...(bySite.get(example.site_id) ?? []), example]);
+      // The site rows, not the adaptation rows: a site learning for the first time has none to
+      // lock, and two rounds would both start from nothing. All at once and in id order, so two
+      // rounds over the same sites never wait for each other in a cycle. NO KEY UPDATE, as the
+      // update of the revision takes: comments stored for the site meanwhile are not held up.
+      await tx.query(`SELECT id FROM sites WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [[...bySite.keys()]]);
       for (const [siteId, siteExamples] of bySite) {
-        const stored: { model: string; state: string }[] = await tx.query(
-          `SELECT model, state FROM site_model_adaptations WHERE site_id = $1 FOR UPDATE`,
-          [siteId],
-        );
+        const stored: { model: string; state: string }[] = await tx.query(`SELECT model, state FROM site_model_adaptations WHERE site_id = $1`, [siteId]);
         for (const model of this.scoring.models) {
           const key = modelKey(model);
           const relevant = siteExamples

@@ -48,11 +48,6 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   onModuleDestroy(): Promise<void> {
-    return this.stop();
-  }
-
-  /** Stops relaying and waits for a round in progress; the worker calls it before closing. */
-  stop(): Promise<void> {
     return this.rounds.stop();
   }
 

@@ -60,7 +60,8 @@ export class PublicationProcessor extends WorkerHost {
     switch (job.name) {
       case JOBS.publishThread.name: {
         const data = job.data as PublishThreadJob;
-        const deliveryId = data.deliveryId ?? (await this.storeThreadDelivery(data));
+        // The job's id with its creation time: a completed job is removed at once, and its id may come back.
+        const deliveryId = data.deliveryId ?? (await this.storeThreadDelivery(data, `${job.id}@${job.timestamp}`));
         if (!deliveryId) return 'no-webhook';
         if (!data.deliveryId) await job.updateData({ ...data, deliveryId });
         return this.deliver(job, deliveryId, token);
@@ -72,8 +73,11 @@ export class PublicationProcessor extends WorkerHost {
     }
   }
 
-  /** The article's thread as it is now, frozen into a delivery: retries resend this same message. */
-  private async storeThreadDelivery({ siteId, articleId, correlationId }: PublishThreadJob): Promise<string | null> {
+  /**
+   * The article's thread as it is now, frozen into a delivery: retries resend this same message.
+   * One per job: a run that crashed before noting the delivery on the job stored it already.
+   */
+  private async storeThreadDelivery({ siteId, articleId, correlationId }: PublishThreadJob, jobKey: string): Promise<string | null> {
     return this.dataSource.transaction('REPEATABLE READ', async (tx) => {
       const [webhook] = await tx.query(`SELECT url, events FROM site_webhooks WHERE site_id = $1`, [siteId]);
       if (!webhook || !webhook.events.includes(THREAD_EVENT)) return null;
@@ -81,9 +85,12 @@ export class PublicationProcessor extends WorkerHost {
       if (!thread) return null;
       const payload = { type: THREAD_EVENT, timestamp: new Date().toISOString(), data: thread };
       const [{ id }] = await tx.query(
-        `INSERT INTO webhook_deliveries (site_id, event_type, article_id, thread_version, url, payload, correlation_id, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') RETURNING id`,
-        [siteId, THREAD_EVENT, articleId, thread.threadVersion, webhook.url, JSON.stringify(payload), correlationId ?? null],
+        `WITH stored AS (
+           INSERT INTO webhook_deliveries (site_id, event_type, article_id, thread_version, url, payload, correlation_id, status, job_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)
+           ON CONFLICT (job_key) WHERE job_key IS NOT NULL DO NOTHING RETURNING id)
+         SELECT id FROM stored UNION ALL SELECT id FROM webhook_deliveries WHERE job_key = $8`,
+        [siteId, THREAD_EVENT, articleId, thread.threadVersion, webhook.url, JSON.stringify(payload), correlationId ?? null, jobKey],
       );
       return id;
     });
@@ -131,24 +138,32 @@ export class PublicationProcessor extends WorkerHost {
     });
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const status = result.ok ? 'delivered' : lastAttempt ? 'dead' : 'pending';
-    this.metrics.webhookDeliveries.inc({ event: delivery.event_type, result: status === 'pending' ? 'failed' : status });
     this.metrics.webhookLatency.observe(result.latencyMs / 1000);
-    await this.dataSource.transaction(async (tx) => {
+    const recorded = await this.dataSource.transaction(async (tx) => {
       await tx.query(`INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error) VALUES ($1, $2, $3, $4)`, [
         delivery.id,
         result.statusCode,
         result.latencyMs,
         result.error,
       ]);
-      await tx.query(
+      // A failure changes only a delivery still pending: another run of it (a replay, a re-queue
+      // by the reconciler) may have delivered it meanwhile, or a newer thread superseded it. A
+      // success always counts: the receiver has the message.
+      const updated = await updateRows(
+        tx,
         `UPDATE webhook_deliveries
             SET status = $2, attempts = attempts + 1, last_status_code = $3, last_error = $4, updated_at = now(),
                 delivered_at = CASE WHEN $2 = 'delivered' THEN now() END
-          WHERE id = $1`,
+          WHERE id = $1 AND (status = 'pending' OR $2 = 'delivered')
+         RETURNING id`,
         [delivery.id, status, result.statusCode, result.error],
       );
+      return updated.length > 0;
     });
+    this.metrics.webhookDeliveries.inc({ event: delivery.event_type, result: status === 'pending' || !recorded ? 'failed' : status });
     if (result.ok) return 'delivered';
+    // Settled by another run while this attempt failed: nothing left to retry.
+    if (!recorded) return 'already-done';
     if (status === 'dead') {
       this.logger.warn({
         msg: `delivery ${delivery.id} to ${new URL(delivery.url).host} dead-lettered after ${job.attemptsMade + 1} attempts: ${result.error}`,
