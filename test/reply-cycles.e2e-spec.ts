@@ -88,8 +88,10 @@ describe('reply cycles', () => {
     // As ingestion could store before it refused loops: a became a reply to b.
     await stack.db.query('UPDATE comments SET parent_id = $1 WHERE id = $2', [ids.b, ids.a]);
     expect(await thread()).toEqual({ root: { d: {} }, a: { b: { c: {} } } });
-    // A reply under the loop: its check for a loop of its own goes round that one, and ends.
-    await decided((await send(comment('e', 'c')).expect(202)).body.id);
-    expect(await thread()).toEqual({ root: { d: {} }, a: { b: { c: { e: {} } } } });
+    // A reply under the loop that another reply already waits for: its check for a loop of its
+    // own walks up into the old loop, goes round it until the depth limit, and lets it in.
+    const waiting = (await send(comment('f', 'e')).expect(202)).body.id;
+    await decided(waiting, (await send(comment('e', 'c')).expect(202)).body.id);
+    expect(await thread()).toEqual({ root: { d: {} }, a: { b: { c: { e: { f: {} } } } } });
   });
 });

@@ -147,13 +147,14 @@ candidates AS (
 ),
 ancestors (start, start_ord, node, depth) AS (
   -- Only a reply that something already waits for can close a loop: a stored reply that came
-  -- before it (found through the index of orphans) or a reply to it in this batch. The others,
-  -- nearly every reply, are not walked up their thread.
+  -- before it (found through the index of orphans) or a reply to it sent earlier in this batch
+  -- (a walk stops at comments sent after its start). The others, nearly every reply and every
+  -- batch sent parents first, are not walked up their thread.
   SELECT c.id, c.ord, c.parent_id, 1 FROM candidates c
    WHERE c.parent_id IS NOT NULL
      AND (EXISTS (SELECT 1 FROM comments o
                    WHERE o.site_id = $1 AND o.parent_id IS NULL AND o.parent_external_id = c.external_id AND o.article_id = c.article_id)
-          OR EXISTS (SELECT 1 FROM candidates k WHERE k.parent_id = c.id))
+          OR EXISTS (SELECT 1 FROM candidates k WHERE k.parent_id = c.id AND k.ord < c.ord))
   UNION ALL
   -- The parent of a node: a new comment's, a stored comment's, or the new comment a stored one
   -- waits for (linked below). Not past a new comment sent after the start, nor the start itself.
