@@ -33,7 +33,6 @@ export class InvalidPolicyError extends Error {
 
 /** Compiled engines kept per site; a compiled word-list automaton is worth reusing. */
 const MAX_CACHED_ENGINES = 1000;
-/** Two writers racing for the next version number: the loser tries again. */
 
 /**
  * Sites' moderation policies: versioned in PostgreSQL (each change kept, with who and when), and
@@ -83,6 +82,7 @@ export class SitePolicyService {
         );
         return this.view(siteId, { siteId, version: row.version, policy: input as SitePolicyInput, changedBy, createdAt: row.created_at });
       } catch (error) {
+        // Two writers raced for the next version number: the loser tries again.
         if (!isPgError(error, 'uniqueViolation')) throw error;
       }
     }
