@@ -64,6 +64,8 @@ describe('per-site moderation policy', () => {
       .expect(201);
     await request(stack.http).put(`/v1/sites/${site.id}/policy`).set(auth(reader.body.key)).send({}).expect(403);
     await request(stack.http).get(`/v1/sites/${site.id}/policy`).expect(401);
+    // A UUID's case does not matter: the site's own key reaches it in upper case too.
+    await request(stack.http).get(`/v1/sites/${site.id.toUpperCase()}/policy`).set(auth(site.apiKey)).expect(200);
   });
 
   it('reaches running workers without a restart', async () => {

@@ -104,7 +104,8 @@ export class SiteAdminGuard implements CanActivate {
     const token = bearerToken(req);
     if (token && this.adminToken.matches(token)) return true;
     const credentials = await authenticateKey(this.keys, token);
-    if (credentials.siteId !== req.params.siteId) throw ApiError.notFound('Site');
+    // Before the route's IdPipe: ids are compared as it passes them on, in lower case (RFC 9562).
+    if (credentials.siteId !== req.params.siteId?.toLowerCase()) throw ApiError.notFound('Site');
     req.site = requireScopes(credentials, ['admin']);
     return this.rateLimit.canActivate(context);
   }
