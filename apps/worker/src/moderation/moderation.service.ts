@@ -59,45 +59,40 @@ const LOAD = new PreparedStatement<CommentToCheck>('moderation-load', `
    WHERE c.id = ANY($1::uuid[])`);
 
 /**
- * All verdicts of a group in one statement: the decisions and statuses of the comments still
- * pending at the revision checked, and their announcements. `due` is the comment as the statement
- * found and locked it (RETURNING gives the new row).
+ * All verdicts of a group in one statement: the statuses of the comments still pending at the
+ * revision checked, their decisions and their announcements. `before` is the comment as the
+ * statement found it (RETURNING gives the new row).
  */
 const RECORD = new PreparedStatement<{ comment_id: string }>('moderation-record', `
   WITH verdict AS MATERIALIZED (
     -- checked_status is the status a verdict is for. A column, not the constant 'pending' in the
-    -- lock below: with the constant, PostgreSQL could serve it from the partial index of pending
+    -- update below: with the constant, PostgreSQL could serve it from the partial index of pending
     -- comments, whose size it takes from statistics gathered when the queue was short, and read
     -- the whole backlog for every group (40 ms a group at 18,000 pending); by id it reads a page
     -- per comment.
     SELECT *, 'pending' AS checked_status FROM jsonb_to_recordset($1::jsonb)
       AS v(comment_id uuid, revision int, action text, status text, reasons jsonb, scores jsonb, phases jsonb, engine_version text,
            event_type text, correlation_id text)),
-  -- Locked before any decision is written, in comment order (comments come first in every
-  -- transaction: libs/publishing outbox.ts). A moderator's decision, a ban or an edit committed
-  -- since the load leaves its comment out, so the engine never decides after a person; the lock
-  -- re-reads the status of a comment changed meanwhile.
-  due AS (
-    SELECT c.id, c.published_revision FROM comments c JOIN verdict v ON v.comment_id = c.id
-     WHERE c.revision = v.revision AND c.status = v.checked_status
-     ORDER BY c.id FOR NO KEY UPDATE OF c),
-  decided AS (
-    INSERT INTO decisions (comment_id, comment_revision, action, decided_by, kind, reasons, scores, phases, engine_version)
-    SELECT v.comment_id, v.revision, v.action, 'system', 'check', v.reasons, v.scores, v.phases, v.engine_version
-      FROM verdict v JOIN due ON due.id = v.comment_id
-    ON CONFLICT (comment_id, comment_revision) WHERE kind = 'check' DO NOTHING
-    RETURNING comment_id),
-  -- An approved revision becomes the published one; a held or rejected edit takes the comment
-  -- down until a moderator approves it (the published version is never one nobody checked).
+  -- The status first, decisions after: the update re-reads a comment changed meanwhile, so one
+  -- a moderator decided (or banned, or edited) since the load is left out, and the engine never
+  -- decides after a person. An approved revision becomes the published one; a held or rejected
+  -- edit takes the comment down until a moderator approves it (the published version is never
+  -- one nobody checked). A separate locking step did the same with a longer tail of latency.
   changed AS (
     UPDATE comments c
        SET status = v.status, updated_at = now(),
            published_revision = CASE WHEN v.action = 'approve' THEN c.revision ELSE NULL END
-      FROM decided d JOIN verdict v ON v.comment_id = d.comment_id JOIN due ON due.id = d.comment_id
-     WHERE c.id = d.comment_id
+      FROM verdict v JOIN comments before ON before.id = v.comment_id
+     WHERE c.id = v.comment_id AND c.revision = v.revision AND c.status = v.checked_status
     RETURNING c.id, c.site_id, c.article_id, c.author_id, c.external_id, c.parent_external_id, c.status, c.revision,
-              v.event_type, v.reasons, v.action = 'approve' OR due.published_revision IS NOT NULL AS thread_changed,
+              v.event_type, v.reasons, v.action = 'approve' OR before.published_revision IS NOT NULL AS thread_changed,
               v.correlation_id),
+  decided AS (
+    INSERT INTO decisions (comment_id, comment_revision, action, decided_by, kind, reasons, scores, phases, engine_version)
+    SELECT v.comment_id, v.revision, v.action, 'system', 'check', v.reasons, v.scores, v.phases, v.engine_version
+      FROM verdict v JOIN changed ON changed.id = v.comment_id
+    ON CONFLICT (comment_id, comment_revision) WHERE kind = 'check' DO NOTHING
+    RETURNING comment_id),
   ${announcements('changed')}
   SELECT comment_id FROM decided`);
 
@@ -303,8 +298,11 @@ export class ModerationService {
   }
 
   /** The verdicts, their statuses and announcements in one statement; answers the comments whose verdict it wrote. */
-  private async record(judged: Judged[]): Promise<Set<string>> {
-    if (judged.length === 0) return new Set();
+  private async record(unordered: Judged[]): Promise<Set<string>> {
+    if (unordered.length === 0) return new Set();
+    // In comment order, so two runs over the same comments (a duplicate job) take their row locks
+    // in the same order and one waits for the other instead of deadlocking.
+    const judged = unordered.toSorted((a, b) => (a.comment.id < b.comment.id ? -1 : 1));
     // One JSON document rather than ten arrays: the driver escaped every element of the three
     // arrays of JSON texts for the array syntax, a twentieth of the worker's CPU.
     const verdicts = judged.map(({ comment, check, verdict }) => ({
