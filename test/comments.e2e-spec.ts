@@ -80,6 +80,12 @@ describe('comments: a comment goes in, is checked by the worker, and its decisio
     const [reason] = decided.decision.reasons;
     expect(reason).toMatchObject({ code: expect.any(String), message: expect.any(String) });
     for (const span of reason.spans) expect(body.slice(span.start, span.end)).toBe(span.text);
+    // The audit trace of the engine's phases: in order, ending at the decisive one, each with only
+    // what it did (its reasons are the decision's, which name their phase).
+    const [{ phases }] = await stack.db.query(`SELECT phases FROM decisions WHERE comment_id = $1 AND kind = 'check'`, [accepted.body.id]);
+    expect(phases[0]).toEqual({ phase: 'normalise', durationMs: expect.any(Number) });
+    expect(phases.find((p: { action?: string }) => p.action)).toMatchObject({ phase: reason.phase, scores: expect.any(Object) });
+    expect(phases.some((p: object) => 'reasons' in p)).toBe(false);
   });
 
   it('treats the same comment sent again as a retry, and different content as a conflict', async () => {

@@ -22,3 +22,4 @@ export type { MatchMode } from './term-matcher.js';
 export type { Scorer, ScorerResult } from './phases/scores.js';
 export { DEFAULT_ALLOW_LIST, DEFAULT_WORD_LIST } from './data/default-word-list.js';
 export { DEFAULT_SHORTENER_DOMAINS } from './data/shortener-domains.js';
+export { phaseTrace, type PhaseTrace } from './phase-trace.js';

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { GroupCommit } from '#app/batching';
 import { PreparedStatement, STATUS_AFTER } from '#app/database';
-import type { AuthorTrust, CommentInput, Verdict } from '#app/moderation-engine';
+import { type AuthorTrust, type CommentInput, phaseTrace, type Verdict } from '#app/moderation-engine';
 import { announcements, COMMENT_EVENTS, postSigned } from '#app/publishing';
 import { MODERATION_GROUP_MAX, type ModerationCheck } from '#app/queue';
 import { Metrics } from '#app/observability';
@@ -312,7 +312,7 @@ export class ModerationService {
       status: STATUS_AFTER[verdict.action],
       reasons: verdict.reasons,
       scores: verdict.scores,
-      phases: verdict.phases,
+      phases: phaseTrace(verdict.phases),
       engine_version: verdict.engineVersion,
       event_type: COMMENT_EVENTS[verdict.action],
       correlation_id: check.correlationId ?? null,

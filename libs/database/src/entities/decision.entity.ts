@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { PhaseResult, Reason } from '#app/moderation-engine';
+import type { PhaseTrace, Reason } from '#app/moderation-engine';
 import type { DecidedBy, DecisionAction, DecisionKind } from '../statuses.js';
 
 /** One decision on one revision of a comment. A comment's decisions are appended, never overwritten. */
@@ -29,9 +29,9 @@ export class Decision {
   @Column('jsonb')
   scores: Record<string, number>;
 
-  /** Every engine phase's result, for the audit. Empty for a moderator's decision. */
+  /** Every engine phase that ran, in order, for the audit. Empty for a moderator's decision. */
   @Column('jsonb')
-  phases: PhaseResult[];
+  phases: PhaseTrace[];
 
   @Column('text', { name: 'engine_version', nullable: true })
   engineVersion: string | null;
