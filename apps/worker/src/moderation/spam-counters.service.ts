@@ -75,7 +75,11 @@ export class SpamCountersService {
   async countMany(comments: readonly CountedComment[]): Promise<CommentSignals[]> {
     const counters = comments.map((comment) => this.countersOf(comment));
     const bySite = new Map<string, number[]>();
-    comments.forEach((comment, i) => bySite.set(comment.siteId, [...(bySite.get(comment.siteId) ?? []), i]));
+    comments.forEach((comment, i) => {
+      const indexes = bySite.get(comment.siteId);
+      if (indexes) indexes.push(i);
+      else bySite.set(comment.siteId, [i]);
+    });
     const signals: CommentSignals[] = comments.map(() => ({}));
     await Promise.all(
       [...bySite.values()].map(async (indexes) => {
