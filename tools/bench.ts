@@ -592,6 +592,24 @@ interface LatencyFigure {
   postgresCpuUsPerComment: number;
   otherCores: number;
   siteComments: number;
+  /** WAL PostgreSQL wrote during the run, per accepted comment (the whole server's: the bench has it to itself). */
+  walBytesPerComment: number;
+  /**
+   * Checkpoints that started during the run. After each start, the first change to every page
+   * writes the whole page to the WAL: a phase that meets one writes more and can stall longer.
+   */
+  checkpoints: number;
+}
+
+/** The WAL a phase wrote, and the checkpoints it met. */
+function checkpointNote(figure: LatencyFigure): string {
+  return `WAL ${fmt(figure.walBytesPerComment / 1000, 1)} kB/comment, ${figure.checkpoints} checkpoint(s) started`;
+}
+
+/** Where the WAL ends and how many checkpoints have started, server-wide. */
+async function walPosition(db: pg.Pool): Promise<{ lsn: string; checkpoints: number }> {
+  const { rows } = await db.query(`SELECT pg_current_wal_lsn()::text AS lsn, (checkpoints_timed + checkpoints_req)::int AS checkpoints FROM pg_stat_bgwriter`);
+  return rows[0];
 }
 
 /**
@@ -604,6 +622,7 @@ async function latencyPhase(stack: Stack, dbName: string, comments: CommentFacto
   let sampling = true;
   const backlogStart = await backlog(stack);
   const siteCommentsAtStart = await siteComments(stack);
+  const walBefore = await walPosition(stack.db);
   const started = performance.now();
   const sampler = (async () => {
     while (sampling) {
@@ -615,6 +634,8 @@ async function latencyPhase(stack: Stack, dbName: string, comments: CommentFacto
   const send = (i: number) => (batchSize === 1 ? sendSingle(stack, comments, `${label}-${i}`) : sendBatch(stack, comments, label, batchSize, i * batchSize));
   const measured = await measureCpu(stack, dbName, () => openLoop(rate / batchSize, durationMs, send, { maxInFlight: Math.max(256, rate / batchSize) }));
   const result: OpenLoopResult = measured.result;
+  const walAfter = await walPosition(stack.db);
+  const walBytes = Number((await stack.db.query(`SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) AS bytes`, [walAfter.lsn, walBefore.lsn])).rows[0].bytes);
   sampling = false;
   await sampler;
   const backlogEnd = await backlog(stack);
@@ -674,6 +695,8 @@ async function latencyPhase(stack: Stack, dbName: string, comments: CommentFacto
     postgresCpuUsPerComment: result.accepted ? (measured.postgresMs * 1000) / result.accepted : NaN,
     otherCores: measured.otherCores,
     siteComments: siteCommentsAtStart,
+    walBytesPerComment: result.accepted ? walBytes / result.accepted : NaN,
+    checkpoints: walAfter.checkpoints - walBefore.checkpoints,
   };
 }
 
@@ -828,7 +851,7 @@ async function main(): Promise<void> {
     for (const rate of SKIP.has('e2e') ? [] : E2E_RATES) {
       const figure = await latencyPhase(s, dbName, factory, `e2e-${rate}`, rate, seconds(15), 45_000);
       results.latency.push(figure);
-      log(`  ${rate}/s offered: ${fmt(figure.acceptedPerSecond)}/s accepted, ${figure.decided} decided, p50 ${fmt(figure.latencyMs.p50)} ms, p95 ${fmt(figure.latencyMs.p95)} ms, p99 ${fmt(figure.latencyMs.p99)} ms; backlog ${figure.backlogStart} → ${figure.backlogEnd}`);
+      log(`  ${rate}/s offered: ${fmt(figure.acceptedPerSecond)}/s accepted, ${figure.decided} decided, p50 ${fmt(figure.latencyMs.p50)} ms, p95 ${fmt(figure.latencyMs.p95)} ms, p99 ${fmt(figure.latencyMs.p99)} ms; backlog ${figure.backlogStart} → ${figure.backlogEnd}; ${checkpointNote(figure)}`);
       await settle(s, 10_000);
     }
     if (!SKIP.has('e2e')) {
@@ -869,7 +892,7 @@ async function main(): Promise<void> {
       if (candidate <= 0) break;
       log(`  confirming ${candidate}/s for ${seconds(60) / 1000} s`);
       confirmation = await latencyPhase(s, dbName, factory, `sustain-${candidate}`, candidate, seconds(60), 20_000);
-      log(`  ${candidate}/s for a minute: ${confirmation.sustained ? 'held' : 'fell behind'}, p99 ${fmt(confirmation.latencyMs.p99)} ms, backlog ${confirmation.backlogStart} → ${confirmation.backlogEnd}`);
+      log(`  ${candidate}/s for a minute: ${confirmation.sustained ? 'held' : 'fell behind'}, p99 ${fmt(confirmation.latencyMs.p99)} ms, backlog ${confirmation.backlogStart} → ${confirmation.backlogEnd}; ${checkpointNote(confirmation)}`);
       await settle(s, 15_000);
       if (confirmation.sustained) {
         highest = candidate;
@@ -1061,10 +1084,10 @@ function render(r: Results): { pipeline: string; profiles: string } {
     '',
     '### End to end: ingest → decision at fixed offered loads',
     '',
-    'Open loop: request i is due at start + i / rate whatever the earlier answers did (through the batch endpoint the rate is in comments, sent as requests of that many); latency runs from when the request was due to the decision\'s `created_at` in PostgreSQL (comments not decided count as infinitely late). The first 2 s are warm-up and left out. "In the service" is `decisions.created_at − comments.created_at`; the queue backlog counts comments stored and not yet decided.',
+    'Open loop: request i is due at start + i / rate whatever the earlier answers did (through the batch endpoint the rate is in comments, sent as requests of that many); latency runs from when the request was due to the decision\'s `created_at` in PostgreSQL (comments not decided count as infinitely late). The first 2 s are warm-up and left out. "In the service" is `decisions.created_at − comments.created_at`; the queue backlog counts comments stored and not yet decided. "WAL kB/comment" is what PostgreSQL wrote to its log per accepted comment, and "checkpoints started" counts those that began during the phase: after each, the first change to every page logs the whole page, so such a phase writes more and may show a longer tail.',
     '',
     table(
-      ['offered/s', 'endpoint', 'accepted/s', 'decided', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'in the service p99 ms', 'request p99 ms', 'queue backlog start → end', 'CPU µs/comment API + worker + PG', 'other load (cores)', 'comments in the site', 'kept up'],
+      ['offered/s', 'endpoint', 'accepted/s', 'decided', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'in the service p99 ms', 'request p99 ms', 'queue backlog start → end', 'CPU µs/comment API + worker + PG', 'WAL kB/comment', 'checkpoints started', 'other load (cores)', 'comments in the site', 'kept up'],
       [...r.latency, ...(r.sustained.confirmation ? [r.sustained.confirmation] : [])].map((f) => [
         `${fmt(f.offeredPerSecond)}${f === r.sustained.confirmation ? ` (${fmt(f.seconds)} s)` : ''}`,
         f.batchSize === 1 ? 'single' : `batch × ${f.batchSize}`,
@@ -1078,11 +1101,13 @@ function render(r: Results): { pipeline: string; profiles: string } {
         fmt(f.requestLatencyMs.p99),
         `${fmt(f.backlogStart)} → ${fmt(f.backlogEnd)}`,
         `${fmt(f.apiCpuUsPerComment)} + ${fmt(f.workerCpuUsPerComment)} + ${fmt(f.postgresCpuUsPerComment)}`,
+        fmt(f.walBytesPerComment / 1000, 1),
+        fmt(f.checkpoints),
         fmt(f.otherCores, 1),
         fmt(f.siteComments),
         f.sustained ? 'yes' : 'no',
       ]),
-      ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
     '',
     `Highest rate sustained for ${fmt(seconds(60) / 1000)} s without the queue growing: **${sustained ? `${fmt(sustained)} comments/s` : 'none of the rates tried'}**` +
