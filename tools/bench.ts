@@ -608,7 +608,10 @@ function checkpointNote(figure: LatencyFigure): string {
 
 /** Where the WAL ends and how many checkpoints have started, server-wide. */
 async function walPosition(db: pg.Pool): Promise<{ lsn: string; checkpoints: number }> {
-  const { rows } = await db.query(`SELECT pg_current_wal_lsn()::text AS lsn, (checkpoints_timed + checkpoints_req)::int AS checkpoints FROM pg_stat_bgwriter`);
+  const { rows: [{ version }] } = await db.query(`SELECT current_setting('server_version_num')::int AS version`);
+  // PostgreSQL 17 moved the checkpoint counts from pg_stat_bgwriter to pg_stat_checkpointer.
+  const started = version >= 170000 ? 'SELECT num_timed + num_requested FROM pg_stat_checkpointer' : 'SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter';
+  const { rows } = await db.query(`SELECT pg_current_wal_lsn()::text AS lsn, (${started})::int AS checkpoints`);
   return rows[0];
 }
 
