@@ -61,15 +61,28 @@ describe('ingestion API', () => {
   });
 
   describe('edits', () => {
+    let moderation: Queue<ModerateJob>;
+    beforeAll(() => {
+      moderation = new Queue(QUEUES.moderation, { connection: redisOptions(process.env.REDIS_URL!, 'consumer'), prefix: stack.queuePrefix });
+    });
+    afterAll(() => moderation.close());
+
     it('checks an edit again, keeps the history, and publishes the last approved revision until then', async () => {
       const created = await post('/v1/comments', commentPayload({ body: 'A calm first version.' })).expect(202);
       const id = created.body.id;
       await waitForDecision(stack, site.apiKey, id);
-      const edited = await request(stack.http).patch(`/v1/comments/${id}`).set(auth(site.apiKey)).send({ body: 'A calm second version.' }).expect(200);
-      expect(edited.body).toMatchObject({ revision: 2, body: 'A calm second version.' });
-      // Until the new check, the approved first revision is still the published one.
-      const [before] = await stack.db.query('SELECT published_revision FROM comments WHERE id = $1', [id]);
-      expect(before.published_revision).toBe(1);
+      // The queue is paused until the published revision is read: a worker can check an edit
+      // within milliseconds of its answer, before the test gets to look.
+      await moderation.pause();
+      try {
+        const edited = await request(stack.http).patch(`/v1/comments/${id}`).set(auth(site.apiKey)).send({ body: 'A calm second version.' }).expect(200);
+        expect(edited.body).toMatchObject({ revision: 2, body: 'A calm second version.' });
+        // Until the new check, the approved first revision is still the published one.
+        const [before] = await stack.db.query('SELECT published_revision, status FROM comments WHERE id = $1', [id]);
+        expect(before).toEqual({ published_revision: 1, status: 'pending' });
+      } finally {
+        await moderation.resume();
+      }
 
       const decided = await waitForDecision(stack, site.apiKey, id);
       expect(decided).toMatchObject({ status: 'approved', revision: 2 });
