@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -33,8 +34,32 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/** Where the kernel starts picking the local ports of outgoing connections (Linux; 32768 elsewhere). */
+const EPHEMERAL_PORTS_START = (() => {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
+})();
+const handedOut = new Set<number>();
+
+/**
+ * A port for a child process to listen on: never one handed out before in this process, and below
+ * the kernel's range for outgoing connections. A random port in that range can be the local end
+ * of one of the many connections the tests hold to PostgreSQL and Redis, and the child given it
+ * cannot listen (EADDRINUSE).
+ */
 export function freePort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
+  const low = 20_000;
+  const high = Math.max(low + 1_000, EPHEMERAL_PORTS_START);
+  for (;;) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** SIGTERM to the processes still running, then waits for every one to exit. */
