@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { freePort, type RunningProcess, startProcess, stopProcesses, waitFor } from './support/processes.js';
+import { freePort, type RunningProcess, startProcess, stopProcesses, waitUntilReady } from './support/processes.js';
 
 /**
  * API processes keep the keys they verified for a moment; a revocation through one must still be
@@ -13,8 +13,9 @@ describe('API keys across API processes', () => {
 
   async function startApi(): Promise<number> {
     const port = freePort();
-    running.push(startProcess('api', { ...base, PORT: String(port), WORKER_PORT: String(freePort()) }));
-    await waitFor(`the API on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 60_000);
+    const api = startProcess('api', { ...base, PORT: String(port), WORKER_PORT: String(freePort()) });
+    running.push(api);
+    await waitUntilReady(api, `the API on port ${port}`, `http://127.0.0.1:${port}/health/ready`, 60_000);
     return port;
   }
 

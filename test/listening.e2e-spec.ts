@@ -1,5 +1,5 @@
 import { ipv6Available } from '../libs/observability/src/bootstrap.js';
-import { freePort, type RunningProcess, startProcess, stopProcesses, waitFor } from './support/processes.js';
+import { freePort, type RunningProcess, startProcess, stopProcesses, waitUntilReady } from './support/processes.js';
 
 /** Whether a GET of the URL gets any HTTP answer (false when the connection is refused). */
 const answers = (url: string) =>
@@ -17,8 +17,8 @@ describe('where the processes listen', () => {
     const api = startProcess('api', { ...process.env, LOG_LEVEL: 'info', PORT: String(apiPort), QUEUE_PREFIX: 'tk-test-listen' });
     const worker = startProcess('worker', { ...process.env, LOG_LEVEL: 'info', WORKER_PORT: String(workerPort), QUEUE_PREFIX: 'tk-test-listen' });
     running.push(api, worker);
-    await waitFor('the API', async () => (await fetch(`http://127.0.0.1:${apiPort}/health/live`)).ok, 30_000);
-    await waitFor('the worker', async () => (await fetch(`http://127.0.0.1:${workerPort}/health/live`)).ok, 30_000);
+    await waitUntilReady(api, 'the API', `http://127.0.0.1:${apiPort}/health/live`);
+    await waitUntilReady(worker, 'the worker', `http://127.0.0.1:${workerPort}/health/live`);
     // Where the machine has no IPv6, the processes fall back to every IPv4 address.
     const address = (await ipv6Available()) ? '::' : '0.0.0.0';
     expect(api.output()).toContain(`API listening on ${address} port ${apiPort}`);
@@ -39,7 +39,7 @@ describe('where the processes listen', () => {
     const port = freePort();
     const api = startProcess('api', { ...process.env, LOG_LEVEL: 'info', PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', QUEUE_PREFIX: 'tk-test-listen' });
     running.push(api);
-    await waitFor('the API', async () => (await fetch(`http://127.0.0.1:${port}/health/live`)).ok, 30_000);
+    await waitUntilReady(api, 'the API', `http://127.0.0.1:${port}/health/live`);
     expect(api.output()).toContain(`API listening on 127.0.0.1 port ${port}`);
     expect(await answers(`http://[::1]:${port}/health/live`)).toBe(false);
   });

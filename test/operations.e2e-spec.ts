@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import request from 'supertest';
 import { type ModerateJob, QUEUES, redisOptions } from '#app/queue';
 import { ReconcilerService } from '../apps/worker/src/reconciler/reconciler.service.js';
-import { freePort, startProcess, waitFor } from './support/processes.js';
+import { freePort, startProcess, waitFor, waitUntilReady } from './support/processes.js';
 import { WebhookReceiver } from './support/receiver.js';
 import { ADMIN_TOKEN, commentPayload, createSite, type Stack, startStack, waitForDecision } from './support/stack.js';
 
@@ -226,7 +226,7 @@ describe('faults, with real processes', () => {
     const worker = startProcess('worker', { ...env, WORKER_PORT: String(freePort()) });
     const base = `http://127.0.0.1:${apiPort}`;
     try {
-      await waitFor('the API', async () => (await fetch(`${base}/health/ready`)).ok, 30_000);
+      await waitUntilReady(api, 'the API', `${base}/health/ready`);
       const site = await createSite(stack, 'Outage site');
       const sent: Record<string, unknown>[] = [];
       const statuses: number[] = [];

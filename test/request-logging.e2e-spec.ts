@@ -1,4 +1,4 @@
-import { freePort, type RunningProcess, startProcess, stopProcesses, waitFor } from './support/processes.js';
+import { freePort, type RunningProcess, startProcess, stopProcesses, waitFor, waitUntilReady } from './support/processes.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -7,7 +7,7 @@ async function apiAt(level: string): Promise<{ api: RunningProcess; ids: Record<
   const port = freePort();
   const api = startProcess('api', { ...process.env, LOG_LEVEL: level, PORT: String(port), QUEUE_PREFIX: `tk-test-logging-${level}` });
   const base = `http://127.0.0.1:${port}`;
-  await waitFor('the API', async () => (await fetch(`${base}/health/ready`)).ok, 30_000);
+  await waitUntilReady(api, 'the API', `${base}/health/ready`);
   const send = async (path: string, init: RequestInit = {}) => (await fetch(`${base}${path}`, init)).headers.get('x-request-id');
   const ids = {
     kept: await send('/v1/comments?externalId=x', { headers: { 'x-request-id': `kept-${level}` } }),

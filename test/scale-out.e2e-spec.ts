@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { QUEUES, redisOptions } from '#app/queue';
-import { freePort, type RunningProcess, startProcess, stopProcesses, waitFor } from './support/processes.js';
+import { freePort, type RunningProcess, startProcess, stopProcesses, waitFor, waitUntilReady } from './support/processes.js';
 
 /**
  * Two API processes and two worker processes of one deployment (one QUEUE_PREFIX) on the same
@@ -23,8 +23,9 @@ describe('scaled out: two APIs and two workers on one PostgreSQL and one Redis',
 
   async function startApi(): Promise<number> {
     const port = freePort();
-    running.push(startProcess('api', { ...base, PORT: String(port), WORKER_PORT: String(freePort()) }));
-    await waitFor(`the API on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 60_000);
+    const api = startProcess('api', { ...base, PORT: String(port), WORKER_PORT: String(freePort()) });
+    running.push(api);
+    await waitUntilReady(api, `the API on port ${port}`, `http://127.0.0.1:${port}/health/ready`, 60_000);
     return port;
   }
 
@@ -32,7 +33,7 @@ describe('scaled out: two APIs and two workers on one PostgreSQL and one Redis',
     const port = freePort();
     const worker = startProcess('worker', { ...base, WORKER_PORT: String(port), PORT: String(freePort()) });
     running.push(worker);
-    await waitFor(`the worker on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 60_000);
+    await waitUntilReady(worker, `the worker on port ${port}`, `http://127.0.0.1:${port}/health/ready`, 60_000);
     return worker;
   }
 

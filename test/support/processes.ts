@@ -34,6 +34,22 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/**
+ * Waits until `url` answers 2xx from a started process. A process that exits first fails the wait
+ * at once, and either failure shows the end of what the process printed (why it did not start).
+ */
+export async function waitUntilReady(process: RunningProcess, what: string, url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const printed = () => process.output().slice(-3000);
+  while (Date.now() < deadline) {
+    const { exitCode, signalCode } = process.child;
+    if (exitCode !== null || signalCode !== null) throw new Error(`${what} exited (${exitCode ?? signalCode}) before it answered ${url}; it printed:\n${printed()}`);
+    if (await fetch(url).then((response) => response.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} to answer ${url}; it printed:\n${printed()}`);
+}
+
 /** Where the kernel starts picking the local ports of outgoing connections (Linux; 32768 elsewhere). */
 const EPHEMERAL_PORTS_START = (() => {
   try {
