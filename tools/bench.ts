@@ -606,13 +606,13 @@ function checkpointNote(figure: LatencyFigure): string {
   return `WAL ${fmt(figure.walBytesPerComment / 1000, 1)} kB/comment, ${figure.checkpoints} checkpoint(s) started`;
 }
 
-/** Where the WAL ends and how many checkpoints have started, server-wide. */
-async function walPosition(db: pg.Pool): Promise<{ lsn: string; checkpoints: number }> {
+/** How far the WAL has come (bytes since its start) and how many checkpoints have started, server-wide. */
+async function walPosition(db: pg.Pool): Promise<{ bytes: number; checkpoints: number }> {
   const { rows: [{ version }] } = await db.query(`SELECT current_setting('server_version_num')::int AS version`);
   // PostgreSQL 17 moved the checkpoint counts from pg_stat_bgwriter to pg_stat_checkpointer.
   const started = version >= 170000 ? 'SELECT num_timed + num_requested FROM pg_stat_checkpointer' : 'SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter';
-  const { rows } = await db.query(`SELECT pg_current_wal_lsn()::text AS lsn, (${started})::int AS checkpoints`);
-  return rows[0];
+  const { rows } = await db.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS bytes, (${started})::int AS checkpoints`);
+  return { bytes: Number(rows[0].bytes), checkpoints: rows[0].checkpoints };
 }
 
 /**
@@ -638,7 +638,6 @@ async function latencyPhase(stack: Stack, dbName: string, comments: CommentFacto
   const measured = await measureCpu(stack, dbName, () => openLoop(rate / batchSize, durationMs, send, { maxInFlight: Math.max(256, rate / batchSize) }));
   const result: OpenLoopResult = measured.result;
   const walAfter = await walPosition(stack.db);
-  const walBytes = Number((await stack.db.query(`SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) AS bytes`, [walAfter.lsn, walBefore.lsn])).rows[0].bytes);
   sampling = false;
   await sampler;
   const backlogEnd = await backlog(stack);
@@ -698,7 +697,7 @@ async function latencyPhase(stack: Stack, dbName: string, comments: CommentFacto
     postgresCpuUsPerComment: result.accepted ? (measured.postgresMs * 1000) / result.accepted : NaN,
     otherCores: measured.otherCores,
     siteComments: siteCommentsAtStart,
-    walBytesPerComment: result.accepted ? walBytes / result.accepted : NaN,
+    walBytesPerComment: result.accepted ? (walAfter.bytes - walBefore.bytes) / result.accepted : NaN,
     checkpoints: walAfter.checkpoints - walBefore.checkpoints,
   };
 }
